@@ -1,0 +1,2 @@
+export * from "./crc32c.js";
+export * from "./record-batch/batch-header.js";
