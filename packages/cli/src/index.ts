@@ -1,1 +1,2 @@
-export {};
+export { main, run, CLI_VERSION } from "./main.js";
+export type { CliIo } from "./io.js";

@@ -1,1 +1,16 @@
-export {};
+export * from "./raft/index.js";
+export * from "./metadata/records.js";
+export * from "./metadata/image.js";
+export * from "./metadata/codec.js";
+export * from "./controller/errors.js";
+export * from "./controller/result.js";
+export * from "./controller/placement.js";
+export * from "./controller/controller.js";
+export * from "./controller/heartbeats.js";
+export * from "./rpc/errors.js";
+export * from "./rpc/framing.js";
+export * from "./rpc/codec.js";
+export * from "./rpc/server.js";
+export * from "./rpc/client.js";
+export * from "./driver/quorum-state-file.js";
+export * from "./driver/raft-node.js";

@@ -29,11 +29,20 @@ export const CURRENT_MAGIC = 2;
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CompressionCode = (typeof Compression)[keyof typeof Compression];
 
-const ATTR_COMPRESSION_MASK = 0x07;
-const ATTR_TIMESTAMP_TYPE_LOG_APPEND = 0x08;
-const ATTR_TRANSACTIONAL = 0x10;
-const ATTR_CONTROL = 0x20;
-const ATTR_DELETE_HORIZON = 0x40;
+/** Bits of the batch `attributes` field. */
+export const BatchAttribute = {
+  compressionMask: 0x07,
+  logAppendTime: 0x08,
+  transactional: 0x10,
+  control: 0x20,
+  deleteHorizon: 0x40,
+} as const;
+
+const ATTR_COMPRESSION_MASK = BatchAttribute.compressionMask;
+const ATTR_TIMESTAMP_TYPE_LOG_APPEND = BatchAttribute.logAppendTime;
+const ATTR_TRANSACTIONAL = BatchAttribute.transactional;
+const ATTR_CONTROL = BatchAttribute.control;
+const ATTR_DELETE_HORIZON = BatchAttribute.deleteHorizon;
 
 function readInt64(buf: Buffer, at: number): number {
   // Offsets, timestamps and producer ids fit in 53 bits in practice; anything

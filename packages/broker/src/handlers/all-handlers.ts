@@ -1,0 +1,37 @@
+import { alterConfigsHandler } from "./alter-configs.js";
+import { apiVersionsHandler } from "./api-versions.js";
+import { createPartitionsHandler } from "./create-partitions.js";
+import { createTopicsHandler } from "./create-topics.js";
+import { deleteRecordsHandler } from "./delete-records.js";
+import { deleteTopicsHandler } from "./delete-topics.js";
+import { describeAclsHandler } from "./describe-acls.js";
+import { describeClusterHandler } from "./describe-cluster.js";
+import { describeConfigsHandler } from "./describe-configs.js";
+import { describeLogDirsHandler } from "./describe-log-dirs.js";
+import { fetchHandler } from "./fetch.js";
+import type { ApiHandler } from "./handler.js";
+import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.js";
+import { listOffsetsHandler } from "./list-offsets.js";
+import { metadataHandler } from "./metadata.js";
+import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.js";
+import { produceHandler } from "./produce.js";
+
+/** Every API the single-node broker serves. */
+export const ALL_HANDLERS: readonly ApiHandler<any>[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  apiVersionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
+  describeAclsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  describeLogDirsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
+];

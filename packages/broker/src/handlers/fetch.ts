@@ -1,0 +1,167 @@
+import {
+  ApiKey,
+  ErrorCode,
+  ZERO_UUID,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+} from "@samsa/protocol";
+import type { BrokerContext } from "../broker-context.js";
+import { errorName, kafkaErrorCodeOf } from "./error-mapping.js";
+import { defineHandler, type RequestContext } from "./handler.js";
+
+/** Upper bound on a long-poll, whatever MaxWaitMs the client asks for. */
+export const MAX_FETCH_WAIT_MS = 300_000;
+/** Fetch session id 0: sessionless (a full fetch every time). */
+const SESSIONLESS = 0;
+
+interface FetchPass {
+  response: FetchResponse;
+  bytes: number;
+  hasError: boolean;
+  keys: string[];
+}
+
+/** Reads every requested partition once, honouring partition and response byte limits. */
+async function readOnce(ctx: RequestContext, request: FetchRequest, version: number): Promise<FetchPass> {
+  const broker: BrokerContext = ctx.broker;
+  let remainingBytes = Math.max(0, request.maxBytes ?? 0x7fffffff);
+  let bytes = 0;
+  let hasError = false;
+  const keys: string[] = [];
+  const responses: FetchResponse["responses"] = [];
+  for (const topic of request.topics) {
+    const meta = version >= 13 ? broker.metadata.topicById(topic.topicId ?? ZERO_UUID) : broker.metadata.topic(topic.topic ?? "");
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const fp of topic.partitions) {
+      const base = { partitionIndex: fp.partition, abortedTransactions: null, preferredReadReplica: -1 };
+      const fail = (errorCode: number): void => {
+        hasError = true;
+        broker.metrics.failedFetchRequests.inc({ topic: meta?.name ?? topic.topic ?? "" });
+        broker.metrics.requestErrors.inc({ request: "Fetch", error: errorName(errorCode) });
+        partitions.push({ ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+      };
+      if (!meta) {
+        fail(version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      const partition = broker.partitions.get(meta.name, fp.partition);
+      if (!partition) {
+        fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      keys.push(partition.key);
+      const currentEpoch = fp.currentLeaderEpoch ?? -1;
+      if (currentEpoch !== -1 && currentEpoch !== partition.leaderEpoch) {
+        fail(currentEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+        continue;
+      }
+      const log = partition.log;
+      const highWatermark = log.highWatermark;
+      const logStartOffset = log.logStartOffset;
+      if (fp.fetchOffset < logStartOffset || fp.fetchOffset > log.logEndOffset) {
+        fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+        partitions[partitions.length - 1] = { ...partitions[partitions.length - 1]!, highWatermark, lastStableOffset: highWatermark, logStartOffset };
+        continue;
+      }
+      let records: Buffer[] = [];
+      let readBytes = 0;
+      const limit = Math.min(Math.max(0, fp.partitionMaxBytes), remainingBytes);
+      // The log returns at least one whole batch (KIP-74) so a batch larger
+      // than the limits never stalls a consumer; once the response holds data,
+      // partitions past the response limit are not read at all.
+      if (fp.fetchOffset < highWatermark && (limit > 0 || bytes === 0)) {
+        try {
+          const read = await log.read(fp.fetchOffset, limit, highWatermark);
+          if (read.records.length > 0) records = [read.records];
+          readBytes = read.records.length;
+        } catch (err) {
+          const { errorCode } = kafkaErrorCodeOf(err, ctx.logger, `read from ${partition.key}`);
+          fail(errorCode);
+          continue;
+        }
+      }
+      bytes += readBytes;
+      remainingBytes = Math.max(0, remainingBytes - readBytes);
+      if (readBytes > 0) broker.metrics.bytesOut.inc({ topic: meta.name }, readBytes);
+      partitions.push({
+        ...base,
+        errorCode: ErrorCode.NONE,
+        highWatermark,
+        // No transactions yet, so everything below the high watermark is stable.
+        lastStableOffset: highWatermark,
+        logStartOffset,
+        records,
+      });
+    }
+    responses.push(version >= 13 ? { topicId: topic.topicId ?? ZERO_UUID, partitions } : { topic: topic.topic ?? "", partitions });
+  }
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: SESSIONLESS, responses }, bytes, hasError, keys };
+}
+
+export const fetchHandler = defineHandler({
+  apiKey: ApiKey.Fetch,
+  name: "Fetch",
+  minVersion: 4,
+  maxVersion: 12,
+  async handle(ctx, request, version) {
+    if (version >= 7 && (request.sessionId ?? 0) !== SESSIONLESS) {
+      // Sessions are never created (responses carry session id 0), so an
+      // incremental fetch names a session this broker does not know.
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: SESSIONLESS, responses: [] };
+    }
+    const first = await readOnce(ctx, request, version);
+    const maxWaitMs = Math.min(Math.max(0, request.maxWaitMs), MAX_FETCH_WAIT_MS);
+    if (first.hasError || first.bytes >= request.minBytes || maxWaitMs === 0 || first.keys.length === 0 || ctx.connection.signal.aborted) {
+      return first.response;
+    }
+    return longPoll(ctx, request, version, first.keys, maxWaitMs);
+  },
+});
+
+/** Waits for appends to the fetched partitions until MinBytes are there, MaxWaitMs passes or the connection closes. */
+function longPoll(ctx: RequestContext, request: FetchRequest, version: number, keys: string[], maxWaitMs: number): Promise<FetchResponse> {
+  const purgatory = ctx.broker.partitions.purgatory;
+  const signal = ctx.connection.signal;
+  return new Promise<FetchResponse>((resolve, reject) => {
+    let finished = false;
+    let reading = false;
+    let wokenWhileReading = false;
+    const finish = (final: boolean) => {
+      if (finished) return;
+      if (reading) {
+        wokenWhileReading = true;
+        if (!final) return;
+      }
+      reading = true;
+      readOnce(ctx, request, version).then(
+        (pass) => {
+          reading = false;
+          if (finished) return;
+          if (final || pass.hasError || pass.bytes >= request.minBytes) {
+            done();
+            resolve(pass.response);
+          } else if (wokenWhileReading) {
+            wokenWhileReading = false;
+            finish(false);
+          }
+        },
+        (err: unknown) => {
+          done();
+          reject(err);
+        },
+      );
+    };
+    const onTimeout = () => finish(true);
+    const timer = setTimeout(onTimeout, maxWaitMs);
+    const onAbort = () => finish(true);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const cancelWatch = purgatory.watch(keys, () => finish(false));
+    const done = () => {
+      finished = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      cancelWatch();
+    };
+  });
+}

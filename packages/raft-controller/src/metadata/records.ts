@@ -1,0 +1,59 @@
+import type { NodeId } from "../raft/types.js";
+
+export interface BrokerEndpoint {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly securityProtocol: string;
+}
+
+export type ConfigResourceType = "topic" | "broker";
+
+/** Broker id of "no leader" in partition records, as in Kafka. */
+export const NO_LEADER = -1;
+
+/** The records of the metadata log, replayed in order by every controller and broker. */
+export type MetadataRecord =
+  | {
+      readonly type: "RegisterBroker";
+      readonly brokerId: NodeId;
+      readonly incarnationId: string;
+      readonly brokerEpoch: number;
+      readonly endpoints: readonly BrokerEndpoint[];
+      readonly rack: string | null;
+    }
+  | { readonly type: "FenceBroker"; readonly brokerId: NodeId; readonly brokerEpoch: number }
+  | { readonly type: "UnfenceBroker"; readonly brokerId: NodeId; readonly brokerEpoch: number }
+  | { readonly type: "Topic"; readonly name: string; readonly topicId: string }
+  | {
+      readonly type: "Partition";
+      readonly topicId: string;
+      readonly partitionId: number;
+      readonly replicas: readonly NodeId[];
+      readonly isr: readonly NodeId[];
+      readonly leader: NodeId;
+      readonly leaderEpoch: number;
+      readonly partitionEpoch: number;
+    }
+  | {
+      readonly type: "PartitionChange";
+      readonly topicId: string;
+      readonly partitionId: number;
+      /** null: unchanged. */
+      readonly leader: NodeId | null;
+      readonly isr: readonly NodeId[] | null;
+      readonly replicas: readonly NodeId[] | null;
+    }
+  | {
+      readonly type: "Config";
+      readonly resourceType: ConfigResourceType;
+      readonly resourceName: string;
+      readonly name: string;
+      /** null deletes the key. */
+      readonly value: string | null;
+    }
+  | { readonly type: "RemoveTopic"; readonly topicId: string }
+  | { readonly type: "ProducerIds"; readonly brokerId: NodeId; readonly brokerEpoch: number; readonly nextProducerId: number }
+  | { readonly type: "NoOp" };
+
+export type MetadataRecordType = MetadataRecord["type"];

@@ -1,0 +1,210 @@
+/**
+ * Storage benchmark: append throughput with group-commit fsync and with the
+ * relaxed flush policy, sequential read throughput, and — in the same run, on
+ * the same disk — a plain write loop and read loop over the same bytes as the
+ * baseline. Bounded: a few hundred MB in total.
+ *
+ *     npm run bench:storage [-- --mib-per-run 64]
+ */
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BATCH_HEADER_BYTES, BatchField, RecordBatchView } from "@samsa/protocol";
+import { DEFAULT_LOG_CONFIG, type LogConfig } from "../config/log-config.js";
+import { IndexCache } from "../index-cache.js";
+import { systemClock } from "../clock.js";
+import { nodeFileSystem } from "../fs/node-file-system.js";
+import { silentLogger } from "../logger.js";
+import { PartitionLog } from "../partition-log.js";
+
+const MIB = 1024 * 1024;
+const RECORD_VALUE_BYTES = 1024;
+/** Appends in flight at once (as from many producers); group commit shares fsyncs among them. */
+const APPENDS_IN_FLIGHT = 16;
+
+function argValue(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const MIB_PER_RUN = argValue("--mib-per-run", 64);
+
+function varint(n: number): number[] {
+  let v = n >= 0 ? n * 2 : -n * 2 - 1;
+  const out: number[] = [];
+  do {
+    let byte = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) byte |= 0x80;
+    out.push(byte);
+  } while (v > 0);
+  return out;
+}
+
+/** An uncompressed magic-2 batch of `count` 1 KiB records, about `count` KiB. */
+function makeBatch(count: number): Buffer {
+  const value = Buffer.alloc(RECORD_VALUE_BYTES, 0x61);
+  const records: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = Buffer.concat([Buffer.from([0, ...varint(0), ...varint(i), ...varint(-1), ...varint(value.length)]), value, Buffer.from(varint(0))]);
+    records.push(Buffer.concat([Buffer.from(varint(body.length)), body]));
+  }
+  const payload = Buffer.concat(records);
+  const buf = Buffer.alloc(BATCH_HEADER_BYTES + payload.length);
+  buf.writeInt32BE(buf.length - 12, BatchField.batchLength);
+  buf.writeInt8(2, BatchField.magic);
+  buf.writeInt32BE(count - 1, BatchField.lastOffsetDelta);
+  const now = BigInt(Date.now());
+  buf.writeBigInt64BE(now, BatchField.baseTimestamp);
+  buf.writeBigInt64BE(now, BatchField.maxTimestamp);
+  buf.writeBigInt64BE(-1n, BatchField.producerId);
+  buf.writeInt16BE(-1, BatchField.producerEpoch);
+  buf.writeInt32BE(-1, BatchField.baseSequence);
+  buf.writeInt32BE(count, BatchField.recordsCount);
+  payload.copy(buf, BATCH_HEADER_BYTES);
+  new RecordBatchView(buf).writeCrc();
+  return buf;
+}
+
+function mbPerSec(bytes: number, ms: number): number {
+  return bytes / MIB / (ms / 1000);
+}
+
+async function openBenchLog(dir: string, config: LogConfig): Promise<PartitionLog> {
+  return PartitionLog.open(
+    { fs: nodeFileSystem, dir, topic: "bench", partition: 0, config, clock: systemClock, logger: silentLogger, indexCache: new IndexCache(64 * MIB) },
+    { cleanShutdown: false },
+  );
+}
+
+/**
+ * Appends `totalBytes` of `batch`-sized appends with APPENDS_IN_FLIGHT
+ * outstanding; returns elapsed ms until every append was acknowledged (for the
+ * relaxed policy that is before the final fsync, like the plain write loop).
+ */
+async function appendRun(log: PartitionLog, batch: Buffer, totalBytes: number): Promise<number> {
+  const count = Math.max(1, Math.floor(totalBytes / batch.length));
+  // Each in-flight slot owns a buffer: the log rewrites offsets in place.
+  const slots = Array.from({ length: APPENDS_IN_FLIGHT }, () => Buffer.from(batch));
+  const started = performance.now();
+  let issued = 0;
+  const worker = async (slot: Buffer) => {
+    while (issued < count) {
+      issued += 1;
+      await log.appendAsLeader(slot, 0);
+    }
+  };
+  await Promise.all(slots.map(worker));
+  const elapsed = performance.now() - started;
+  await log.flush();
+  return elapsed;
+}
+
+/** Passes over the data for each read measurement; the best is reported (first passes warm the JIT). */
+const READ_PASSES = 3;
+
+async function best(run: () => Promise<{ ms: number; bytes: number }>): Promise<{ ms: number; bytes: number }> {
+  let fastest = await run();
+  for (let i = 1; i < READ_PASSES; i++) {
+    const r = await run();
+    if (r.ms < fastest.ms) fastest = r;
+  }
+  return fastest;
+}
+
+async function readRun(log: PartitionLog, maxBytes: number): Promise<{ ms: number; bytes: number }> {
+  const started = performance.now();
+  let offset = log.logStartOffset;
+  let bytes = 0;
+  while (offset < log.logEndOffset) {
+    const r = await log.read(offset, maxBytes);
+    if (r.records.length === 0) break;
+    bytes += r.records.length;
+    offset = r.nextOffset;
+  }
+  return { ms: performance.now() - started, bytes };
+}
+
+/** Plain sequential write of the same bytes in the same chunk size; returns [ms without fsync, ms with a final fsync]. */
+async function plainWriteLoop(path: string, chunk: Buffer, totalBytes: number): Promise<{ ms: number; msWithFsync: number }> {
+  const count = Math.max(1, Math.floor(totalBytes / chunk.length));
+  const file = await fsp.open(path, "w");
+  const started = performance.now();
+  let position = 0;
+  for (let i = 0; i < count; i++) {
+    await file.write(chunk, 0, chunk.length, position);
+    position += chunk.length;
+  }
+  const written = performance.now();
+  await file.datasync();
+  const synced = performance.now();
+  await file.close();
+  return { ms: written - started, msWithFsync: synced - started };
+}
+
+async function plainReadLoop(path: string, chunkBytes: number): Promise<{ ms: number; bytes: number }> {
+  const file = await fsp.open(path, "r");
+  const buf = Buffer.allocUnsafe(chunkBytes);
+  const started = performance.now();
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await file.read(buf, 0, chunkBytes, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+  }
+  const ms = performance.now() - started;
+  await file.close();
+  return { ms, bytes: position };
+}
+
+function pct(part: number, whole: number): string {
+  return `${((100 * part) / whole).toFixed(0)}%`;
+}
+
+async function main(): Promise<void> {
+  const root = await fsp.mkdtemp(join(tmpdir(), "samsa-storage-bench-"));
+  const totalBytes = MIB_PER_RUN * MIB;
+  console.log(`samsa storage benchmark: ${MIB_PER_RUN} MiB per run, 1 KiB records, ${APPENDS_IN_FLIGHT} appends in flight, dir ${root}`);
+  try {
+    for (const [label, recordsPerBatch] of [
+      ["16 KiB batches", 16],
+      ["1 MiB batches", 1024],
+    ] as const) {
+      const batch = makeBatch(recordsPerBatch);
+      const base: LogConfig = { ...DEFAULT_LOG_CONFIG, maxMessageBytes: 2 * MIB, segmentBytes: 256 * MIB };
+      const plain = await plainWriteLoop(join(root, "plain.bin"), batch, totalBytes);
+      const plainRead = await best(() => plainReadLoop(join(root, "plain.bin"), MIB));
+
+      const durableDir = join(root, `durable-${recordsPerBatch}`);
+      const durable = await openBenchLog(durableDir, base);
+      const durableMs = await appendRun(durable, batch, totalBytes);
+      const durableRead = await best(() => readRun(durable, MIB));
+      await durable.close();
+
+      const relaxedDir = join(root, `relaxed-${recordsPerBatch}`);
+      const relaxed = await openBenchLog(relaxedDir, { ...base, flushMessages: Number.MAX_SAFE_INTEGER, flushMs: Number.MAX_SAFE_INTEGER });
+      const relaxedMs = await appendRun(relaxed, batch, totalBytes);
+      await relaxed.close();
+
+      const bytes = Math.floor(totalBytes / batch.length) * batch.length;
+      const plainMBs = mbPerSec(bytes, plain.ms);
+      const plainSyncedMBs = mbPerSec(bytes, plain.msWithFsync);
+      const durableMBs = mbPerSec(bytes, durableMs);
+      const relaxedMBs = mbPerSec(bytes, relaxedMs);
+      const readMBs = mbPerSec(durableRead.bytes, durableRead.ms);
+      const plainReadMBs = mbPerSec(plainRead.bytes, plainRead.ms);
+      console.log(`\n${label} (${batch.length} bytes each)`);
+      console.log(`  plain write loop            ${plainMBs.toFixed(0).padStart(6)} MB/s  (${plainSyncedMBs.toFixed(0)} MB/s including its final fsync)`);
+      console.log(`  append, relaxed flush       ${relaxedMBs.toFixed(0).padStart(6)} MB/s  ${pct(relaxedMBs, plainMBs)} of plain write (target >= 80%)`);
+      console.log(`  append, group-commit fsync  ${durableMBs.toFixed(0).padStart(6)} MB/s  ${pct(durableMBs, plainMBs)} of plain write, ${pct(durableMBs, plainSyncedMBs)} of plain write+fsync (target >= 60% at 1 MiB)`);
+      console.log(`  plain read loop             ${plainReadMBs.toFixed(0).padStart(6)} MB/s`);
+      console.log(`  sequential read (1 MiB)     ${readMBs.toFixed(0).padStart(6)} MB/s  ${pct(readMBs, plainReadMBs)} of plain read (target >= 80%)`);
+      await fsp.rm(durableDir, { recursive: true, force: true });
+      await fsp.rm(relaxedDir, { recursive: true, force: true });
+    }
+  } finally {
+    await fsp.rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();

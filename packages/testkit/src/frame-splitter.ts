@@ -1,0 +1,52 @@
+/**
+ * Splits a TCP byte stream into Kafka frames (a 4-byte big-endian length, then
+ * that many bytes). Each returned frame includes its length prefix, so frames
+ * can be forwarded unchanged.
+ */
+export class FrameSplitter {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Bytes received but not yet part of a complete frame. */
+  get bufferedBytes(): number {
+    return this.pending.length;
+  }
+
+  /** Adds a chunk and returns every frame it completes. Throws on a size beyond `maxFrameBytes`. */
+  push(chunk: Buffer): Buffer[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const frames: Buffer[] = [];
+    let at = 0;
+    while (this.pending.length - at >= 4) {
+      const size = this.pending.readInt32BE(at);
+      if (size < 0 || size > this.maxFrameBytes) {
+        throw new RangeError(`Kafka frame size ${size} is outside 0..${this.maxFrameBytes}`);
+      }
+      if (this.pending.length - at < 4 + size) break;
+      frames.push(this.pending.subarray(at, at + 4 + size));
+      at += 4 + size;
+    }
+    this.pending = this.pending.subarray(at);
+    return frames;
+  }
+}
+
+/** Request header fields every request version starts with. */
+export interface RequestHeaderPrefix {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+}
+
+/** Reads api key, version and correlation id from a request frame (with length prefix). */
+export function readRequestHeaderPrefix(frame: Buffer): RequestHeaderPrefix | undefined {
+  if (frame.length < 4 + 8) return undefined;
+  return { apiKey: frame.readInt16BE(4), apiVersion: frame.readInt16BE(6), correlationId: frame.readInt32BE(8) };
+}
+
+/** Reads the correlation id from a response frame (with length prefix). */
+export function readResponseCorrelationId(frame: Buffer): number | undefined {
+  if (frame.length < 4 + 4) return undefined;
+  return frame.readInt32BE(4);
+}
