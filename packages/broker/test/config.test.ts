@@ -130,3 +130,42 @@ describe("topic configs", () => {
     }
   });
 });
+
+describe("stock Kafka KRaft server.properties", () => {
+  it("starts unchanged", () => {
+    const path = propertiesFile(`
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:9093
+listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+inter.broker.listener.name=PLAINTEXT
+advertised.listeners=PLAINTEXT://localhost:9092
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+num.network.threads=3
+num.io.threads=8
+socket.send.buffer.bytes=102400
+socket.receive.buffer.bytes=102400
+socket.request.max.bytes=104857600
+log.dirs=/tmp/kraft-combined-logs
+num.partitions=1
+num.recovery.threads.per.data.dir=1
+offsets.topic.replication.factor=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+log.retention.hours=168
+log.segment.bytes=1073741824
+log.retention.check.interval.ms=300000
+`);
+    const c = loadBrokerConfig({ configFile: path });
+    expect(c.listeners.map((l) => `${l.name}://${l.host}:${l.port}`)).toEqual(["PLAINTEXT://:9092"]);
+    expect(c.advertisedListeners[0]).toMatchObject({ host: "localhost", port: 9092 });
+    expect(c.controllerQuorumVoters).toEqual(["1@localhost:9093"]);
+  });
+
+  it("rejects ZooKeeper-mode keys by name", () => {
+    expect(() => loadBrokerConfig({ overrides: ["zookeeper.connect=localhost:2181"] })).toThrow(/zookeeper.connect/);
+  });
+});

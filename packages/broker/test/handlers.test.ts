@@ -232,6 +232,12 @@ describe("Produce and Fetch", () => {
     expect((await listOffset("oldprod", 0, -1)).offset).toBe(0);
   });
 
+  it("assigns offsets in request order to pipelined produce requests", async () => {
+    await createTopic("pipelined", 1);
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => produce("pipelined", 0, buildBatch([{ value: `r${i}` }]))));
+    expect(responses.map((r) => r.responses[0]!.partitionResponses[0]!.baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
   it("acks=0 sends no response and pipelined requests still get theirs in order", async () => {
     await createTopic("acks0", 1);
     client.sendNoResponse(ApiKey.Produce, 9, {

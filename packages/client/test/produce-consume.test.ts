@@ -98,8 +98,8 @@ describe("Producer and Consumer against an in-process broker", () => {
     await admin.createTopics([{ name: "pc-offsets", numPartitions: 1 }]);
     const producer = new Producer(client, { acks: -1 });
     const base = Date.now() - 60_000;
-    // One batch per record, so a timestamp lookup is exact at record level.
-    for (let i = 0; i < 10; i++) await producer.send({ topic: "pc-offsets", value: `v${i}`, timestamp: base + i * 1000 });
+    // One batch: the timestamp lookup must find the record inside it, not the batch.
+    await producer.sendAll(Array.from({ length: 10 }, (_, i) => ({ topic: "pc-offsets", value: `v${i}`, timestamp: base + i * 1000 })));
     expect(await admin.listOffsets("pc-offsets", "earliest")).toEqual([{ partition: 0, offset: 0, timestamp: -1 }]);
     expect((await admin.listOffsets("pc-offsets", "latest"))[0]!.offset).toBe(10);
     expect((await admin.listOffsets("pc-offsets", { timestamp: base + 4500 }))[0]).toMatchObject({ offset: 5, timestamp: base + 5000 });

@@ -2,6 +2,7 @@ export * from "./raft/index.js";
 export * from "./metadata/records.js";
 export * from "./metadata/image.js";
 export * from "./metadata/codec.js";
+export * from "./metadata/state-machine.js";
 export * from "./controller/errors.js";
 export * from "./controller/result.js";
 export * from "./controller/placement.js";

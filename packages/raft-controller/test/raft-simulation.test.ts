@@ -28,8 +28,8 @@ function runSeeds(voters: number, count: number): { failures: string[]; totals: 
 }
 
 describe("Raft deterministic simulation", () => {
-  it("keeps every invariant and recovers liveness for 4000 seeds of a 3-voter quorum", () => {
-    const { failures, totals } = runSeeds(3, 4000);
+  it("keeps every invariant and recovers liveness for 3000 seeds of a 3-voter quorum", () => {
+    const { failures, totals } = runSeeds(3, 3000);
     // Each failure message ends with the exact `npm run sim -- --seed N --nodes 3` replay command.
     expect(failures).toEqual([]);
     // The faults really exercise the hard paths.
@@ -40,8 +40,8 @@ describe("Raft deterministic simulation", () => {
     expect(totals.messagesDuplicated).toBeGreaterThan(100);
   });
 
-  it("keeps every invariant and recovers liveness for 2000 seeds of a 5-voter quorum", () => {
-    const { failures, totals } = runSeeds(5, 2000);
+  it("keeps every invariant and recovers liveness for 1500 seeds of a 5-voter quorum", () => {
+    const { failures, totals } = runSeeds(5, 1500);
     expect(failures).toEqual([]);
     expect(totals.elections).toBeGreaterThan(1000);
   });

@@ -26,3 +26,5 @@ export {
   type TimestampAndOffset,
 } from "./partition-log.js";
 export { LogManager, type LogManagerOptions } from "./log-manager.js";
+export { LogCleaner, type CleaningResult, type LogCleanerOptions } from "./compaction/log-cleaner.js";
+export { LogSegment } from "./segment.js";

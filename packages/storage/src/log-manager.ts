@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { systemClock, type Clock } from "./clock.js";
-import { DEFAULT_LOG_CONFIG, validateLogConfig, type LogConfig } from "./config/log-config.js";
+import { DEFAULT_LOG_CONFIG, isCompacted, validateLogConfig, type LogConfig } from "./config/log-config.js";
 import { InconsistentLogDirError, LogClosedError } from "./errors.js";
 import { readTextIfExists, writeFileAtomically } from "./fs/file-io.js";
 import { hasErrorCode, type FileSystem } from "./fs/file-system.js";
@@ -21,6 +21,7 @@ import { parseOffsetCheckpoint, serializeOffsetCheckpoint, type OffsetCheckpoint
 import { IndexCache } from "./index-cache.js";
 import { silentLogger, type StorageLogger } from "./logger.js";
 import { PartitionLog } from "./partition-log.js";
+import { LogCleaner, type CleaningResult } from "./compaction/log-cleaner.js";
 
 export interface LogManagerOptions {
   /** log.dirs: each gets meta.properties and its own checkpoints; new partitions go to the least loaded. */
@@ -74,6 +75,7 @@ export class LogManager {
   private readonly logger: StorageLogger;
   private readonly defaults: LogConfig;
   private readonly indexCache: IndexCache;
+  private readonly cleaner: LogCleaner;
   private lastCheckpointMs: number;
   private lastRetentionMs: number;
   private lastCompactionMs: number;
@@ -90,6 +92,7 @@ export class LogManager {
     this.logger = options.logger ?? silentLogger;
     this.defaults = options.defaults ?? DEFAULT_LOG_CONFIG;
     this.indexCache = new IndexCache(options.indexCacheMaxBytes ?? DEFAULT_INDEX_CACHE_MAX_BYTES);
+    this.cleaner = new LogCleaner(options.compactionMaxKeys !== undefined ? { maxKeys: options.compactionMaxKeys } : {});
     const now = this.clock.nowMs();
     this.lastCheckpointMs = now;
     this.lastRetentionMs = now;
@@ -177,6 +180,11 @@ export class LogManager {
     return this.dirs.map((d) => ({ path: d.path, directoryId: d.meta.directoryId }));
   }
 
+  /** Memory held by index caches (for metrics and the memory-bound tests). */
+  memoryStats(): { indexCacheLoadedBytes: number; indexCacheMaxBytes: number } {
+    return { indexCacheLoadedBytes: this.indexCache.loadedBytes, indexCacheMaxBytes: this.indexCache.maxBytes };
+  }
+
   /** Returns the existing log, or creates it empty in the log dir holding the fewest partitions. */
   async createLog(topic: string, partition: number, config: LogConfig = this.defaults): Promise<PartitionLog> {
     if (this.closed) throw new LogClosedError("log manager is closed");
@@ -261,6 +269,7 @@ export class LogManager {
     }
     if (nowMs - this.lastCompactionMs >= (this.options.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS)) {
       this.lastCompactionMs = nowMs;
+      for (const log of logs) if (isCompacted(log.config)) await this.background(log, "compaction", () => this.cleaner.clean(log, nowMs));
     }
     if (nowMs - this.lastCheckpointMs >= (this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS)) {
       this.lastCheckpointMs = nowMs;
@@ -278,6 +287,11 @@ export class LogManager {
     } catch (err) {
       this.logger.error({ topic: log.topic, partition: log.partition, err }, `background ${what} failed`);
     }
+  }
+
+  /** Compacts one log now (tests, admin tools); resolves with what the pass did. */
+  compactNow(log: PartitionLog, nowMs: number = this.clock.nowMs()): Promise<CleaningResult> {
+    return this.cleaner.clean(log, nowMs);
   }
 
   /** Starts the real timer that calls tick(); unref'd so it never keeps the process alive. */

@@ -841,12 +841,13 @@ export class PartitionLog {
     if (this.closed || this.failure !== undefined) return 0;
     const config = this.configValue;
     const candidates: LogSegment[] = [];
-    if (isDeleteRetained(config)) {
+    {
       const inactive = this.segments.slice(0, -1);
       let excessBytes = config.retentionBytes >= 0 ? this.sizeBytes - config.retentionBytes : -1;
       for (const segment of inactive) {
-        const expired = config.retentionMs >= 0 && (await segment.largestTimestamp()) >= 0 && nowMs - segment.maxTimestamp > config.retentionMs;
-        const oversize = excessBytes >= segment.sizeBytes;
+        // Compaction can leave an inactive segment empty; it holds nothing worth keeping.
+        const expired = segment.isEmpty || (isDeleteRetained(config) && config.retentionMs >= 0 && (await segment.largestTimestamp()) >= 0 && nowMs - segment.maxTimestamp > config.retentionMs);
+        const oversize = isDeleteRetained(config) && excessBytes >= segment.sizeBytes;
         const belowStart = this.segments[this.segments.indexOf(segment) + 1] !== undefined && this.segments[this.segments.indexOf(segment) + 1]!.baseOffset <= this.logStart;
         if (!expired && !oversize && !belowStart) break;
         candidates.push(segment);

@@ -94,6 +94,13 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   { name: "offsets.retention.minutes", type: "int", default: 10080, validator: atLeast(1), doc: "Retention of committed offsets." },
   { name: "transaction.state.log.replication.factor", type: "int", default: 3, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
   { name: "transaction.state.log.min.isr", type: "int", default: 2, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
+  { name: "share.coordinator.state.topic.replication.factor", type: "int", default: 3, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
+  { name: "share.coordinator.state.topic.min.isr", type: "int", default: 2, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
+  { name: "group.min.session.timeout.ms", type: "int", default: 6000, validator: atLeast(0), doc: "Smallest session timeout a consumer may ask for." },
+  { name: "group.max.session.timeout.ms", type: "int", default: 1800000, validator: atLeast(0), doc: "Largest session timeout a consumer may ask for." },
+  { name: "auto.leader.rebalance.enable", type: "boolean", default: true, doc: "Accepted for compatibility.", effect: "none" },
+  { name: "num.replica.fetchers", type: "int", default: 1, validator: atLeast(1), doc: "Follower fetcher count (used by replication)." },
+  { name: "replica.lag.time.max.ms", type: "long", default: 30000, validator: atLeast(1), doc: "A follower not caught up for this long leaves the ISR (used by replication)." },
   { name: "group.initial.rebalance.delay.ms", type: "int", default: 3000, validator: atLeast(0), doc: "Delay before the first rebalance of a new group." },
   // observability
   { name: "metrics.port", type: "int", default: -1, validator: between(-1, 65535), doc: "Port of the Prometheus HTTP endpoint (/metrics); -1 disables it, 0 picks a free port." },

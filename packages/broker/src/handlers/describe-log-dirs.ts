@@ -26,8 +26,9 @@ export const describeLogDirsHandler = defineHandler({
     const results: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
     for (const dir of broker.config.logDirs) {
       const byTopic = new Map<string, Array<{ partitionIndex: number; partitionSize: number; offsetLag: number; isFutureKey: boolean }>>();
+      const absoluteDir = resolve(dir);
       for (const p of wanted) {
-        if (p.logDir !== dir) continue;
+        if (resolve(p.logDir) !== absoluteDir) continue;
         let list = byTopic.get(p.topic);
         if (!list) byTopic.set(p.topic, (list = []));
         list.push({ partitionIndex: p.index, partitionSize: p.log.sizeBytes, offsetLag: 0, isFutureKey: false });
@@ -43,7 +44,7 @@ export const describeLogDirsHandler = defineHandler({
       }
       results.push({
         errorCode: ErrorCode.NONE,
-        logDir: resolve(dir),
+        logDir: absoluteDir,
         topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
         totalBytes,
         usableBytes,

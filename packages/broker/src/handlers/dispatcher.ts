@@ -65,10 +65,20 @@ export class KafkaDispatcher implements RequestDispatcher {
       }
       throw err;
     }
-    const logger = this.logger.child({ api: handler.name, version, correlationId, clientId: header.clientId, connection: connection.id });
     const metrics = this.broker.metrics;
     metrics.requests.inc({ request: handler.name, version: String(version) });
-    const context = { broker: this.broker, connection, header, logger };
+    const baseLogger = this.logger;
+    let requestLogger: Logger | undefined;
+    const context = {
+      broker: this.broker,
+      connection,
+      header,
+      // Built on first use: most requests never log, and child loggers are not free on the hot path.
+      get logger(): Logger {
+        requestLogger ??= baseLogger.child({ api: handler.name, version, correlationId, clientId: header.clientId, connection: connection.id });
+        return requestLogger;
+      },
+    };
     let response: unknown;
     if (apiKey === ApiKey.Produce) {
       const running = Promise.resolve(handler.handle(context, request as never, version));
