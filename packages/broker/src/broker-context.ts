@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { BrokerConfig } from "./config/broker-config.js";
+import type { GroupCoordinator } from "./groups/group-coordinator.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import type { MetadataStore } from "./metadata/metadata-store.js";
 import type { TopicManager } from "./metadata/topic-manager.js";
@@ -23,6 +24,8 @@ export interface BrokerContext {
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   readonly registry: HandlerRegistry;
+  /** The consumer group coordinator (single node: of every group). */
+  readonly groups: GroupCoordinator;
   /** This broker's address for clients of `listenerName` (falls back to the first listener). */
   advertisedEndpoint(listenerName: string): AdvertisedEndpoint;
 }

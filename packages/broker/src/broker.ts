@@ -3,6 +3,10 @@ import type { Logger } from "pino";
 import type { AdvertisedEndpoint, BrokerContext } from "./broker-context.js";
 import type { BrokerConfig } from "./config/broker-config.js";
 import { ConfigError } from "./config/config-error.js";
+import { groupCoordinatorConfig } from "./groups/group-config.js";
+import { GroupCoordinator } from "./groups/group-coordinator.js";
+import { registerGroupMetrics } from "./groups/group-metrics.js";
+import { BrokerOffsetsLog } from "./groups/offsets-log.js";
 import { ALL_HANDLERS } from "./handlers/all-handlers.js";
 import { KafkaDispatcher } from "./handlers/dispatcher.js";
 import { HandlerRegistry } from "./handlers/registry.js";
@@ -56,6 +60,15 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     const partitions = await PartitionManager.open({ config, metadata, metrics, logger });
     cleanups.push(() => partitions.close());
     const topics = new TopicManager(config, metadata, partitions, logger);
+    const groupsConfig = groupCoordinatorConfig(config);
+    const groups = new GroupCoordinator({
+      config: groupsConfig,
+      log: new BrokerOffsetsLog(groupsConfig, metadata, topics, partitions),
+      logger: logger.child({ component: "group-coordinator" }),
+      partitionExists: (topic, partition) => partitions.get(topic, partition) !== undefined,
+    });
+    groups.start();
+    registerGroupMetrics(metrics.registry, groups, { highWatermark: (t, p) => partitions.get(t, p)?.log.highWatermark });
     const registry = new HandlerRegistry(ALL_HANDLERS);
     const boundPorts: Record<string, number> = {};
     const advertisedHostFallback = hostname();
@@ -69,6 +82,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       metrics,
       logger,
       registry,
+      groups,
       advertisedEndpoint(listenerName: string): AdvertisedEndpoint {
         const a = config.advertisedListeners.find((l) => l.name === listenerName) ?? config.advertisedListeners[0]!;
         const port = a.port === 0 ? (boundPorts[a.name] ?? 0) : a.port;
@@ -98,6 +112,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       servers.push(server);
       boundPorts[listener.name] = await server.listen();
     }
+    // Registered after the servers so it runs before they drain: waiting joins end at once with NOT_COORDINATOR.
+    cleanups.push(() => groups.close());
     let metricsPort: number | null = null;
     if (config.metricsPort >= 0) {
       const metricsServer = await startMetricsServer(metrics, config.metricsHost, config.metricsPort);

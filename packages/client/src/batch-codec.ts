@@ -1,4 +1,4 @@
-import { buildRecordBatch, iterateBatches, iterateRecords, type CompressionCode } from "@samsa/protocol";
+import { BatchField, buildRecordBatch, iterateBatches, iterateRecords, RecordBatchView, type CompressionCode } from "@samsa/protocol";
 import type { ConsumedRecord, OutgoingRecord } from "./records.js";
 
 export interface EncodeBatchOptions {
@@ -52,5 +52,32 @@ export function decodeRecords(records: Buffer | Buffer[], topic: string, partiti
     }
     next = Math.max(next, batchEnd);
   }
+  return next;
+}
+
+/**
+ * Re-dates an encoded batch in place: sets its base and max timestamp to
+ * `timestampMs` and recomputes the CRC. The records' timestamp deltas are
+ * kept, so a batch whose records share one timestamp (delta 0) becomes a
+ * batch created at `timestampMs`. Lets a sender encode a batch once and send
+ * it many times; the buffer must not be in flight while it is re-dated.
+ */
+export function restampBatch(batch: Buffer, timestampMs: number): void {
+  const view = new RecordBatchView(batch, 0);
+  const shift = timestampMs - view.baseTimestamp;
+  batch.writeBigInt64BE(BigInt(timestampMs), BatchField.baseTimestamp);
+  batch.writeBigInt64BE(BigInt(view.maxTimestamp + shift), BatchField.maxTimestamp);
+  view.writeCrc();
+}
+
+/**
+ * The offset after the last complete batch of a fetched record set (from
+ * batch headers only, no CRC check or record decoding), or `fetchOffset`
+ * when no complete batch reaches past it.
+ */
+export function nextFetchOffset(records: Buffer | Buffer[], fetchOffset: number): number {
+  const buf = Array.isArray(records) ? Buffer.concat(records) : records;
+  let next = fetchOffset;
+  for (const batch of iterateBatches(buf, { allowPartialTail: true, verifyCrc: false })) next = Math.max(next, batch.nextOffset);
   return next;
 }

@@ -2,7 +2,7 @@ import type { FetchResponse } from "@samsa/protocol";
 import type { OffsetSpec } from "./admin.js";
 import { Admin } from "./admin.js";
 import { fetchApi } from "./apis.js";
-import { decodeRecords } from "./batch-codec.js";
+import { decodeRecords, nextFetchOffset } from "./batch-codec.js";
 import { BrokerError, ClientError, isRetriable, needsMetadataRefresh } from "./errors.js";
 import type { KafkaClient } from "./kafka-client.js";
 import type { ConsumedRecord } from "./records.js";
@@ -17,6 +17,12 @@ export interface ConsumerOptions {
   partitionMaxBytes?: number;
   /** Where to restart when the position is out of range (e.g. deleted by retention). */
   autoOffsetReset?: "earliest" | "latest" | "none";
+  /**
+   * Send the next fetch as soon as a response arrives, before its records are
+   * decoded and handed out, so the broker's read and the transfer overlap
+   * with the caller's processing (Kafka consumers prefetch the same way).
+   */
+  fetchAhead?: boolean;
 }
 
 export interface PartitionAssignment {
@@ -28,8 +34,24 @@ export interface PartitionAssignment {
 interface Position {
   topic: string;
   partition: number;
+  /** Next offset to hand to the caller. */
   offset: number;
+  /** Next offset to fetch: ahead of `offset` while a fetched response awaits decoding. */
+  fetchOffset: number;
   highWatermark: number;
+}
+
+/** One partition's records of a fetch response, not yet decoded. */
+interface FetchedPartition {
+  pos: Position;
+  fetchOffset: number;
+  records: Buffer | Buffer[];
+}
+
+/** A fetch round sent ahead; its results count only if no seek or assign happened since. */
+interface FetchAhead {
+  generation: number;
+  result: Promise<FetchedPartition[]>;
 }
 
 const DEFAULTS = {
@@ -37,6 +59,7 @@ const DEFAULTS = {
   minBytes: 1,
   maxBytes: 50 * 1024 * 1024,
   partitionMaxBytes: 1024 * 1024,
+  fetchAhead: false,
 };
 
 /**
@@ -48,6 +71,9 @@ export class Consumer {
   private readonly options: Required<ConsumerOptions>;
   private readonly positions = new Map<string, Position>();
   private readonly admin: Admin;
+  /** Bumped by seek and assign: fetches sent before are stale. */
+  private generation = 0;
+  private ahead: FetchAhead | null = null;
 
   constructor(
     private readonly client: KafkaClient,
@@ -59,6 +85,7 @@ export class Consumer {
       maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
       partitionMaxBytes: options.partitionMaxBytes ?? DEFAULTS.partitionMaxBytes,
       autoOffsetReset: options.autoOffsetReset ?? "latest",
+      fetchAhead: options.fetchAhead ?? DEFAULTS.fetchAhead,
     };
     this.admin = new Admin(client);
   }
@@ -68,19 +95,21 @@ export class Consumer {
     const wanted = assignments ?? (await this.client.topic(topic, { refresh: true })).partitions.map((p) => ({ partition: p.partition, offset: defaultOffset }));
     for (const a of wanted) {
       const offset = typeof a.offset === "number" ? a.offset : await this.lookup(topic, a.partition, a.offset);
-      this.positions.set(keyOf(topic, a.partition), { topic, partition: a.partition, offset, highWatermark: -1 });
+      this.positions.set(keyOf(topic, a.partition), { topic, partition: a.partition, offset, fetchOffset: offset, highWatermark: -1 });
     }
+    this.generation++;
   }
 
   /** Next offset to read per assigned partition. */
   assignment(): Array<{ topic: string; partition: number; offset: number; highWatermark: number }> {
-    return [...this.positions.values()].map((p) => ({ ...p }));
+    return [...this.positions.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset, highWatermark: p.highWatermark }));
   }
 
   seek(topic: string, partition: number, offset: number): void {
     const p = this.positions.get(keyOf(topic, partition));
     if (!p) throw new ClientError("NOT_ASSIGNED", `${topic}-${partition} is not assigned`);
     p.offset = offset;
+    this.rewind();
   }
 
   /** True once every assigned partition has been read up to the high watermark seen in the last fetch. */
@@ -95,8 +124,40 @@ export class Consumer {
    */
   async poll(): Promise<ConsumedRecord[]> {
     if (this.positions.size === 0) throw new ClientError("NOT_ASSIGNED", "no partitions assigned");
-    const byLeader = new Map<number, Position[]>();
+    const ahead = this.ahead;
+    this.ahead = null;
+    const generation = this.generation;
+    const fetched = ahead !== null && ahead.generation === generation ? await ahead.result : await this.fetchRound(generation);
+    if (this.options.fetchAhead && generation === this.generation) {
+      const result = this.fetchRound(generation);
+      // Its failure surfaces from the poll that takes it, not as an unhandled rejection.
+      result.catch(() => undefined);
+      this.ahead = { generation, result };
+    }
     const records: ConsumedRecord[] = [];
+    try {
+      for (const f of fetched) {
+        const next = decodeRecords(f.records, f.pos.topic, f.pos.partition, f.fetchOffset, records);
+        if (next > f.pos.offset) f.pos.offset = next;
+      }
+    } catch (err) {
+      // Fetching went past bytes the caller never got: start again from what was handed out.
+      this.rewind();
+      throw err;
+    }
+    return records;
+  }
+
+  /** Drops fetches sent ahead: fetching resumes at the caller's positions. */
+  private rewind(): void {
+    this.generation++;
+    this.ahead = null;
+    for (const p of this.positions.values()) p.fetchOffset = p.offset;
+  }
+
+  /** Fetches from every leader and advances fetch positions; records stay encoded. */
+  private async fetchRound(generation: number): Promise<FetchedPartition[]> {
+    const byLeader = new Map<number, Position[]>();
     for (const pos of this.positions.values()) {
       try {
         const { broker } = await this.client.partitionLeader(pos.topic, pos.partition);
@@ -107,16 +168,17 @@ export class Consumer {
         await this.recover(err);
       }
     }
+    const fetched: FetchedPartition[] = [];
     await Promise.all(
       [...byLeader].map(async ([nodeId, partitions]) => {
         try {
-          records.push(...(await this.fetchFrom(nodeId, partitions)));
+          for (const f of await this.fetchFrom(nodeId, partitions, generation)) fetched.push(f);
         } catch (err) {
           await this.recover(err);
         }
       }),
     );
-    return records;
+    return fetched;
   }
 
   /** Records as they arrive until `signal` aborts. */
@@ -129,7 +191,7 @@ export class Consumer {
     }
   }
 
-  private async fetchFrom(nodeId: number, partitions: Position[]): Promise<ConsumedRecord[]> {
+  private async fetchFrom(nodeId: number, partitions: Position[], generation: number): Promise<FetchedPartition[]> {
     const conn = await this.client.connectionTo(nodeId);
     const byTopic = new Map<string, Position[]>();
     for (const p of partitions) {
@@ -149,7 +211,7 @@ export class Consumer {
         sessionEpoch: -1,
         topics: [...byTopic].map(([topic, list]) => ({
           topic,
-          partitions: list.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, logStartOffset: -1, partitionMaxBytes: this.options.partitionMaxBytes })),
+          partitions: list.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.fetchOffset, logStartOffset: -1, partitionMaxBytes: this.options.partitionMaxBytes })),
         })),
         forgottenTopicsData: [],
         rackId: "",
@@ -158,7 +220,9 @@ export class Consumer {
       { timeoutMs: (this.client.options.requestTimeoutMs ?? 30_000) + this.options.maxWaitMs },
     );
     if (response.errorCode) throw BrokerError.fromCode(response.errorCode, "fetch");
-    const out: ConsumedRecord[] = [];
+    const out: FetchedPartition[] = [];
+    // A seek or assign while this fetch was out makes its answer stale.
+    if (generation !== this.generation) return out;
     for (const t of response.responses) {
       const topic = t.topic ?? "";
       for (const p of t.partitions) {
@@ -171,8 +235,11 @@ export class Consumer {
         if (p.errorCode !== 0) throw BrokerError.fromCode(p.errorCode, `fetch ${topic}-${p.partitionIndex}`);
         pos.highWatermark = p.highWatermark;
         if (p.records === null) continue;
-        const next = decodeRecords(p.records, topic, p.partitionIndex, pos.offset, out);
-        if (next > pos.offset) pos.offset = next;
+        const fetchOffset = pos.fetchOffset;
+        // Batch headers alone give the next position, so the next fetch can go out before the records are decoded.
+        const next = nextFetchOffset(p.records, fetchOffset);
+        if (next > fetchOffset) pos.fetchOffset = next;
+        out.push({ pos, fetchOffset, records: p.records });
       }
     }
     return out;
@@ -182,6 +249,7 @@ export class Consumer {
     const policy = this.options.autoOffsetReset;
     if (policy === "none") throw BrokerError.fromCode(1, `fetch ${pos.topic}-${pos.partition} at offset ${pos.offset}`);
     pos.offset = await this.lookup(pos.topic, pos.partition, policy);
+    pos.fetchOffset = pos.offset;
   }
 
   private async lookup(topic: string, partition: number, spec: OffsetSpec): Promise<number> {

@@ -26,5 +26,5 @@ export { DefaultPartitioner, partitionForKey, type Partitioner } from "./partiti
 export { FrameDecoder } from "./framing.js";
 export { Producer, COMPRESSION_CODES, type Acks, type CompressionName, type PartitionProduceResult, type ProducerOptions } from "./producer.js";
 export { Consumer, type ConsumerOptions, type PartitionAssignment } from "./consumer.js";
-export { encodeBatch, decodeRecords, type EncodeBatchOptions } from "./batch-codec.js";
+export { encodeBatch, decodeRecords, restampBatch, type EncodeBatchOptions } from "./batch-codec.js";
 export type { ConsumedRecord, OutgoingRecord, ProducerRecord, RecordMetadata } from "./records.js";

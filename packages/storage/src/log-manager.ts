@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { systemClock, type Clock } from "./clock.js";
 import { DEFAULT_LOG_CONFIG, isCompacted, validateLogConfig, type LogConfig } from "./config/log-config.js";
 import { InconsistentLogDirError, LogClosedError } from "./errors.js";
@@ -106,7 +106,9 @@ export class LogManager {
     validateLogConfig(options.defaults ?? DEFAULT_LOG_CONFIG);
     const dirs: LogDirState[] = [];
     for (const path of options.logDirs) {
+      const existed = await fs.isDirectory(path);
       await fs.mkdir(path);
+      if (!existed) await fs.syncDir(dirname(path));
       dirs.push({ path, meta: await ensureMetaProperties(fs, path, options.nodeId, options.clusterId, logger) });
     }
     const manager = new LogManager(options, dirs);

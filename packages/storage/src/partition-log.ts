@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { BATCH_HEADER_BYTES, BatchField, RecordBatchView } from "@samsa/protocol";
+import { BATCH_HEADER_BYTES, BatchField, RecordBatchView, iterateRecords } from "@samsa/protocol";
 import { validateBatchesForAppend, type BatchHeader } from "./batch-validation.js";
 import type { Clock } from "./clock.js";
 import { isDeleteRetained, validateLogConfig, type LogConfig } from "./config/log-config.js";
@@ -384,7 +384,7 @@ export class PartitionLog {
         const segmentTooOld = !active.isEmpty && now - active.rollBaseTimestampMs > this.configValue.segmentMs;
         if (segmentTooOld || !active.canAppend(groupBytes + append.records.length, info.lastOffset, this.configValue.segmentBytes)) {
           await writeGroup();
-          if (!this.active.isEmpty) await this.roll(info.firstOffset, now);
+          await this.roll(info.firstOffset, now);
         }
         for (const h of append.batches) headers.push({ ...h, position: groupBytes + h.position });
         buffers.push(append.records);
@@ -398,7 +398,8 @@ export class PartitionLog {
       if (epochsChanged) await this.persistEpochs();
     } catch (err) {
       this.fail(err, "append");
-      for (const { append } of accepted) append.reject(this.failure);
+      // Settling twice is a no-op, so every append of the group is failed, handled or not.
+      for (const append of group) append.reject(this.failure);
       return;
     }
     if (accepted.length === 0) return;
@@ -411,8 +412,12 @@ export class PartitionLog {
       this.startSyncer();
       return;
     }
-    for (const { append, info } of accepted) append.resolve(info);
-    this.notifyAppend();
+    // Acknowledge on the next turn: the next group's write is issued first, so
+    // producers validating their next batches overlap with it.
+    setImmediate(() => {
+      for (const { append, info } of accepted) append.resolve(info);
+      this.notifyAppend();
+    });
   }
 
   /**
@@ -523,6 +528,17 @@ export class PartitionLog {
 
   private async roll(newBaseOffset: number, now: number): Promise<void> {
     const old = this.active;
+    if (old.isEmpty) {
+      // An empty active segment cannot hold the next offsets (a follower jumped
+      // past its int32 range): replace it instead of keeping an empty segment.
+      if (old.baseOffset === newBaseOffset) return;
+      this.segments.pop();
+      await this.removeSegments([old], true);
+      this.segments.push(await LogSegment.create(this.segmentSettings, newBaseOffset, now));
+      await this.options.fs.syncDir(this.dir);
+      if (this.segments.length === 1) this.logStart = Math.max(this.logStart, newBaseOffset);
+      return;
+    }
     await old.flush();
     await old.becomeInactive();
     this.flushed = Math.max(this.flushed, old.nextOffset);
@@ -627,20 +643,26 @@ export class PartitionLog {
         const location = await segment.locate(fetchOffset);
         if (location === undefined) continue;
         const available = segment.sizeBytes - location.position;
-        let bytes = await segment.read(location.position, Math.max(Math.min(maxBytes, available), Math.min(BATCH_HEADER_BYTES, available)));
-        let end = wholeBatchesBelow(bytes, bound);
+        // Read a header's worth past the limit so the next batch's size is known for the next read.
+        const want = Math.max(maxBytes, location.nextBatchBytes ?? 0) + BATCH_HEADER_BYTES;
+        let bytes = await segment.read(location.position, Math.min(available, want));
+        let end = wholeBatchesBelow(bytes, bound, maxBytes);
         if (end.bytes === 0 && bytes.length >= BATCH_HEADER_BYTES) {
           // KIP-74: the first batch is returned even when it exceeds maxBytes.
           const firstSize = bytes.readInt32BE(BatchField.batchLength) + 12;
           if (firstSize > bytes.length && firstSize <= available) {
-            bytes = await segment.read(location.position, firstSize);
-            end = wholeBatchesBelow(bytes, bound);
+            // Keep what was read and fetch only the rest of the batch (plus the next header).
+            const whole = Buffer.allocUnsafe(Math.min(firstSize + BATCH_HEADER_BYTES, available));
+            bytes.copy(whole, 0);
+            const filled = await segment.readInto(whole, bytes.length, location.position + bytes.length);
+            bytes = filled === whole.length ? whole : whole.subarray(0, filled);
+            end = wholeBatchesBelow(bytes, bound, maxBytes);
           }
         }
         if (segment.generation !== generation) return undefined;
         if (end.bytes === 0) return this.readResult(Buffer.alloc(0), fetchOffset);
-        segment.noteReadEnd(end.nextOffset, location.position + end.bytes, generation);
-        return this.readResult(bytes.subarray(0, end.bytes), end.nextOffset);
+        segment.noteReadEnd(end.nextOffset, location.position + end.bytes, generation, end.nextBatchBytes);
+        return this.readResult(end.bytes === bytes.length ? bytes : bytes.subarray(0, end.bytes), end.nextOffset);
       } finally {
         segment.release();
       }
@@ -665,9 +687,9 @@ export class PartitionLog {
 
   /**
    * ListOffsets: -2 earliest, -1 latest (the log end; the broker bounds it by
-   * the high watermark), -3 the batch holding the largest timestamp, or the
-   * first batch whose max timestamp is >= `timestamp`. Undefined when no
-   * batch qualifies.
+   * the high watermark), -3 the record with the largest timestamp, or the
+   * first record whose timestamp is >= `timestamp`. Undefined when no record
+   * qualifies.
    */
   async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | undefined> {
     if (timestamp === ListOffsetsTimestamp.earliest || timestamp === ListOffsetsTimestamp.earliestLocal) {
@@ -682,13 +704,15 @@ export class PartitionLog {
       try {
         if ((await segment.largestTimestamp()) < timestamp) continue;
         const timeIndex = await segment.timeIndexLoaded();
-        const hint = timeIndex.lookup(timestamp)?.offset ?? segment.baseOffset;
+        // Batches up to an entry stamped below the target are all older than it.
+        const hint = timeIndex.lookup(timestamp - 1)?.offset ?? segment.baseOffset;
         const start = await segment.locate(Math.max(hint, this.logStart, segment.baseOffset));
         if (start === undefined) continue;
         let found: TimestampAndOffset | undefined;
-        await segment.scan(start.position, false, (h) => {
+        await segment.scan(start.position, false, (h, bytes) => {
           if (h.maxTimestamp >= timestamp && h.lastOffset >= this.logStart) {
-            found = { timestamp: h.maxTimestamp, offset: Math.max(h.baseOffset, this.logStart), leaderEpoch: h.partitionLeaderEpoch };
+            const record = firstRecordWhere(bytes, (offset, ts) => offset >= this.logStart && ts >= timestamp);
+            found = record ?? { timestamp: h.maxTimestamp, offset: Math.max(h.baseOffset, this.logStart), leaderEpoch: h.partitionLeaderEpoch };
             return false;
           }
           return true;
@@ -712,7 +736,24 @@ export class PartitionLog {
       }
     }
     if (best === undefined) return undefined;
-    return { timestamp: bestTs, offset: best.offsetOfMaxTimestamp, leaderEpoch: this.epochAt(best.offsetOfMaxTimestamp) };
+    const batchLastOffset = best.offsetOfMaxTimestamp;
+    let found: TimestampAndOffset = { timestamp: bestTs, offset: batchLastOffset, leaderEpoch: this.epochAt(batchLastOffset) };
+    // The segment knows the batch; the record inside it comes from decoding that one batch.
+    if (best.acquire()) {
+      try {
+        const location = await best.locate(batchLastOffset);
+        if (location !== undefined) {
+          await best.scan(location.position, false, (h, bytes) => {
+            const record = firstRecordWhere(bytes, (offset, ts) => offset >= this.logStart && ts === bestTs);
+            if (record !== undefined) found = { ...record, leaderEpoch: h.partitionLeaderEpoch };
+            return false;
+          }, best.sizeBytes);
+        }
+      } finally {
+        best.release();
+      }
+    }
+    return found;
   }
 
   private epochAt(offset: number): number {
@@ -841,18 +882,18 @@ export class PartitionLog {
     if (this.closed || this.failure !== undefined) return 0;
     const config = this.configValue;
     const candidates: LogSegment[] = [];
-    {
-      const inactive = this.segments.slice(0, -1);
-      let excessBytes = config.retentionBytes >= 0 ? this.sizeBytes - config.retentionBytes : -1;
-      for (const segment of inactive) {
-        // Compaction can leave an inactive segment empty; it holds nothing worth keeping.
-        const expired = segment.isEmpty || (isDeleteRetained(config) && config.retentionMs >= 0 && (await segment.largestTimestamp()) >= 0 && nowMs - segment.maxTimestamp > config.retentionMs);
-        const oversize = isDeleteRetained(config) && excessBytes >= segment.sizeBytes;
-        const belowStart = this.segments[this.segments.indexOf(segment) + 1] !== undefined && this.segments[this.segments.indexOf(segment) + 1]!.baseOffset <= this.logStart;
-        if (!expired && !oversize && !belowStart) break;
-        candidates.push(segment);
-        if (excessBytes >= 0) excessBytes -= segment.sizeBytes;
-      }
+    const inactive = this.segments.slice(0, -1);
+    const deleteRetained = isDeleteRetained(config);
+    let excessBytes = deleteRetained && config.retentionBytes >= 0 ? this.sizeBytes - config.retentionBytes : -1;
+    for (let i = 0; i < inactive.length; i++) {
+      const segment = inactive[i]!;
+      // Compaction can leave an inactive segment empty; it holds nothing worth keeping.
+      const expired = segment.isEmpty || (deleteRetained && config.retentionMs >= 0 && (await segment.largestTimestamp()) >= 0 && nowMs - segment.maxTimestamp > config.retentionMs);
+      const oversize = excessBytes >= 0 && excessBytes >= segment.sizeBytes;
+      const belowStart = (this.segments[i + 1]?.baseOffset ?? Number.POSITIVE_INFINITY) <= this.logStart;
+      if (!expired && !oversize && !belowStart) break;
+      candidates.push(segment);
+      if (excessBytes >= 0) excessBytes -= segment.sizeBytes;
     }
     return this.serial.run(async () => {
       if (this.closed || this.failure !== undefined) return 0;
@@ -875,14 +916,18 @@ export class PartitionLog {
   }
 
   /**
-   * Unlinks segments from the log: renames their files to `.deleted` (durably
-   * when `durable`, as truncation needs) and deletes them after
+   * Unlinks segments from the log: renames their files to `.deleted`, fsyncs
+   * the directory (waiting for it when `durable`, as truncation needs) and
+   * deletes the files after
    * file.delete.delay.ms, once in-flight reads let go.
    */
   private async removeSegments(doomed: readonly LogSegment[], durable: boolean): Promise<void> {
     if (doomed.length === 0) return;
     for (const segment of doomed) await segment.renameFiles(DELETED_SUFFIX);
-    if (durable) await this.options.fs.syncDir(this.dir);
+    // Renames are made durable in every case; only truncation must also wait for it.
+    const renamesDurable = this.options.fs.syncDir(this.dir);
+    if (durable) await renamesDurable;
+    else void renamesDurable.catch((err: unknown) => this.options.logger.warn({ dir: this.dir, err }, "fsync of the log directory after deleting segments failed"));
     const delayMs = this.configValue.fileDeleteDelayMs;
     for (const segment of doomed) {
       const closing = segment.close();
@@ -1015,15 +1060,35 @@ async function loadEpochCheckpoint(fs: FileSystem, path: string, logger: Storage
 }
 
 /**
- * Length of the whole batches at the start of `bytes` that end below `bound`,
- * and the offset after the last of them.
+ * The first record of a stored batch matching `accept` (decompressing if
+ * needed), or undefined when none does or the records cannot be decoded — the
+ * caller then answers at batch granularity.
  */
-function wholeBatchesBelow(bytes: Buffer, bound: number): { bytes: number; nextOffset: number } {
+function firstRecordWhere(batchBytes: Buffer, accept: (offset: number, timestamp: number) => boolean): TimestampAndOffset | undefined {
+  try {
+    const view = new RecordBatchView(batchBytes);
+    if (view.isControl) return undefined;
+    for (const record of iterateRecords(view)) {
+      if (accept(record.offset, record.timestamp)) return { timestamp: record.timestamp, offset: record.offset, leaderEpoch: view.partitionLeaderEpoch };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Length of the whole batches at the start of `bytes` that end below `bound`
+ * and fit in `maxBytes` (the first batch always counts), the offset after the
+ * last of them, and the size of the batch after them when its header is there.
+ */
+function wholeBatchesBelow(bytes: Buffer, bound: number, maxBytes: number): { bytes: number; nextOffset: number; nextBatchBytes?: number } {
   let at = 0;
   let nextOffset = -1;
   while (at + BATCH_HEADER_BYTES <= bytes.length) {
     const size = bytes.readInt32BE(at + BatchField.batchLength) + 12;
-    if (size < BATCH_HEADER_BYTES || at + size > bytes.length) break;
+    if (size < BATCH_HEADER_BYTES) break;
+    if (at + size > bytes.length || (at > 0 && at + size > maxBytes)) return { bytes: at, nextOffset, nextBatchBytes: size };
     const lastOffset = Number(bytes.readBigInt64BE(at)) + bytes.readInt32BE(at + BatchField.lastOffsetDelta);
     if (lastOffset >= bound) break;
     nextOffset = lastOffset + 1;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { BATCH_HEADER_BYTES } from "@samsa/protocol";
 import { checkBatch, type BatchHeader } from "./batch-validation.js";
-import { readFully, writeFully } from "./fs/file-io.js";
+import { readFully, writeFileAtomically, writeFully } from "./fs/file-io.js";
 import { hasErrorCode, type FileHandle, type FileSystem } from "./fs/file-system.js";
 import { LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from "./format/file-names.js";
 import { MAX_RELATIVE_OFFSET, OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./format/offset-index.js";
@@ -35,6 +35,8 @@ export interface BatchLocation {
   position: number;
   /** Known when the header was read; a sequential read skips that. */
   baseOffset?: number;
+  /** Size of the batch at `position`, when a previous read saw its header. */
+  nextBatchBytes?: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export class LogSegment implements IndexHolder {
   private timeIndex: TimeIndex | undefined;
   private bytesSinceLastIndexEntry = 0;
   /** Where the previous read ended, so sequential fetches skip the index lookup. */
-  private lastReadEnd: { offset: number; position: number; generation: number } | undefined;
+  private lastReadEnd: { offset: number; position: number; generation: number; nextBatchBytes?: number } | undefined;
   private inFlightReads = 0;
   private closeRequested = false;
   private closed = false;
@@ -177,7 +179,16 @@ export class LogSegment implements IndexHolder {
     await this.writeIndexFile(this.timeIndexPath, this.timeIndex!.bytes(), this.maxTimeIndexEntries * TIME_INDEX_ENTRY_BYTES, false);
   }
 
+  /**
+   * Writes an index file. Durable writes (trimmed indexes of inactive
+   * segments) go through a temp file and rename, so a crash leaves either the
+   * old file or the new one, never a half-written index that parses.
+   */
   private async writeIndexFile(path: string, bytes: Buffer, fileSize: number, sync: boolean): Promise<void> {
+    if (sync && fileSize <= bytes.length) {
+      await writeFileAtomically(this.settings.fs, path, bytes);
+      return;
+    }
     const file = await this.settings.fs.open(path, "create");
     try {
       await file.truncate(0);
@@ -232,7 +243,9 @@ export class LogSegment implements IndexHolder {
     const timeFile = await this.readIndexFile(this.timeIndexPath);
     const offsetIndex = offsetFile && OffsetIndex.parse(this.baseOffset, this.maxOffsetIndexEntries, offsetFile, Math.max(this.sizeBytes, 1));
     const timeIndex = timeFile && TimeIndex.parse(this.baseOffset, this.maxTimeIndexEntries, timeFile, Number.MAX_SAFE_INTEGER);
-    if (offsetIndex === undefined || timeIndex === undefined) {
+    // A non-empty segment always ends its time index with its max timestamp; an empty one lost it.
+    const timeIndexLost = timeIndex !== undefined && timeIndex.entryCount === 0 && this.sizeBytes > 0;
+    if (offsetIndex === undefined || timeIndex === undefined || timeIndexLost) {
       this.settings.logger.warn({ segment: this.logPath }, "index missing or corrupt; rebuilding it from the log");
       const outcome = await this.rebuild(false);
       if (outcome.problem !== undefined) {
@@ -389,7 +402,7 @@ export class LogSegment implements IndexHolder {
     const cached = this.lastReadEnd;
     // A read that ended just before `target` left the next batch's position: no lookup needed.
     if (cached !== undefined && cached.generation === this.generation && cached.offset === target && cached.position < this.sizeBytes) {
-      return { position: cached.position };
+      return cached.nextBatchBytes !== undefined ? { position: cached.position, nextBatchBytes: cached.nextBatchBytes } : { position: cached.position };
     }
     const from = (await this.loadIndexes()).offsetIndex.lookup(target).position;
     const end = this.sizeBytes;
@@ -410,13 +423,25 @@ export class LogSegment implements IndexHolder {
   }
 
   /** Remembers where a read ended so the next sequential read starts there. */
-  noteReadEnd(nextOffset: number, position: number, generation: number): void {
-    if (generation === this.generation) this.lastReadEnd = { offset: nextOffset, position, generation };
+  noteReadEnd(nextOffset: number, position: number, generation: number, nextBatchBytes?: number): void {
+    if (generation !== this.generation) return;
+    this.lastReadEnd = nextBatchBytes !== undefined ? { offset: nextOffset, position, generation, nextBatchBytes } : { offset: nextOffset, position, generation };
   }
 
   /** Reads `length` bytes at `position` (fewer at the end of the file). */
   read(position: number, length: number): Promise<Buffer> {
     return readFully(this.log, position, length);
+  }
+
+  /** Fills `buf` from `bufOffset` with bytes at `position`; returns how far `buf` is filled. */
+  async readInto(buf: Buffer, bufOffset: number, position: number): Promise<number> {
+    let filled = bufOffset;
+    while (filled < buf.length) {
+      const n = await this.log.read(buf, filled, buf.length - filled, position + (filled - bufOffset));
+      if (n <= 0) break;
+      filled += n;
+    }
+    return filled;
   }
 
   /** Pins the file open for a read; returns false if the segment is already going away. */

@@ -82,4 +82,19 @@ describe("log compaction", () => {
     expect((await readAllRecords(reopened)).map((r) => r.value)).toEqual(["v9", "v10", "v11"]);
     expect(rebooted.paths().some((p) => p.endsWith(".swap"))).toBe(false);
   });
+
+  it("runs alongside appends without losing or reordering any", async () => {
+    const fs = new FaultyFileSystem();
+    const log = await openLog(fs, compacted);
+    for (let i = 0; i < 30; i++) await log.appendAsLeader(buildBatch([{ key: `k${i % 4}`, value: `old${i}`, timestamp: 1 }]), 0);
+    await log.forceRoll();
+    const cleaning = new LogCleaner().clean(log, 10_000_000);
+    const appends = Array.from({ length: 40 }, (_, i) => log.appendAsLeader(buildBatch([{ key: `n${i}`, value: `new${i}`, timestamp: 1 }]), 0));
+    const [result, infos] = await Promise.all([cleaning, Promise.all(appends)]);
+    expect(result.recordsRemoved).toBe(26);
+    expect(infos.map((x) => x.firstOffset)).toEqual(Array.from({ length: 40 }, (_, i) => 30 + i));
+    const records = await readAllRecords(log);
+    expect(records.filter((r) => r.key?.startsWith("k")).map((r) => r.value)).toEqual(["old26", "old27", "old28", "old29"]);
+    expect(records.filter((r) => r.key?.startsWith("n")).map((r) => r.offset)).toEqual(Array.from({ length: 40 }, (_, i) => 30 + i));
+  });
 });

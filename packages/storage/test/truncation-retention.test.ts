@@ -45,6 +45,21 @@ describe("truncation", () => {
     await expect(log.appendAsFollower(buildBatch([{ value: "y" }], { baseOffset: 50, epoch: 7 }))).rejects.toBeInstanceOf(OffsetSequenceError);
   });
 
+  it("a follower append beyond the int32 range of the segment rolls to a new base offset", async () => {
+    const fs = new FaultyFileSystem();
+    const log = await openLog(fs, testConfig());
+    await log.appendAsFollower(buildBatch([{ value: "a" }], { baseOffset: 0, epoch: 1 }));
+    const far = 3_000_000_000;
+    await log.appendAsFollower(buildBatch([{ value: "b" }], { baseOffset: far, epoch: 1 }));
+    expect(log.segmentBaseOffsets()).toEqual([0, far]);
+    await log.appendAsFollower(buildBatch([{ value: "c" }], { baseOffset: 2 * far, epoch: 2 }));
+    expect(log.segmentBaseOffsets()).toEqual([0, far, 2 * far]);
+    expect(splitBatches((await log.read(far + 1, 1000)).records)[0]!.baseOffset).toBe(2 * far);
+    const empty = await openLog(new FaultyFileSystem(), testConfig());
+    await empty.appendAsFollower(buildBatch([{ value: "x" }], { baseOffset: far, epoch: 1 }));
+    expect([empty.segmentBaseOffsets(), empty.logStartOffset, empty.logEndOffset]).toEqual([[far], far, far + 1]);
+  });
+
   it("follower appends keep offsets and epochs and may skip offsets", async () => {
     const fs = new FaultyFileSystem();
     const log = await openLog(fs, testConfig());
@@ -121,5 +136,17 @@ describe("offsetForTimestamp", () => {
     expect(await log.offsetForTimestamp(260)).toMatchObject({ offset: 3, timestamp: 300 });
     expect(await log.offsetForTimestamp(450)).toMatchObject({ offset: 6, timestamp: 500, leaderEpoch: 4 });
     expect(await log.offsetForTimestamp(501)).toBeUndefined();
+  });
+
+  it("finds the record inside a batch, not just the batch", async () => {
+    const fs = new FaultyFileSystem();
+    const log = await openLog(fs, testConfig());
+    await log.appendAsLeader(buildBatch([{ value: "a", timestamp: 10 }, { value: "b", timestamp: 40 }, { value: "c", timestamp: 20 }, { value: "d", timestamp: 30 }]), 2);
+    expect(await log.offsetForTimestamp(25)).toEqual({ offset: 1, timestamp: 40, leaderEpoch: 2 });
+    expect(await log.offsetForTimestamp(15)).toEqual({ offset: 1, timestamp: 40, leaderEpoch: 2 });
+    expect(await log.offsetForTimestamp(10)).toEqual({ offset: 0, timestamp: 10, leaderEpoch: 2 });
+    expect(await log.offsetForTimestamp(-3)).toEqual({ offset: 1, timestamp: 40, leaderEpoch: 2 });
+    await log.deleteRecordsBefore(2);
+    expect(await log.offsetForTimestamp(15)).toEqual({ offset: 2, timestamp: 20, leaderEpoch: 2 });
   });
 });

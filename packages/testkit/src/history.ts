@@ -91,7 +91,8 @@ export function checkHistory(input: HistoryInput): HistoryResult {
       violations.push({ kind: "lost", id: write.id, partition: write.partition });
       continue;
     }
-    const read = reads[0]!;
+    // A duplicated write is reported once (above); judge it by the copy at its acknowledged offset.
+    const read = reads.find((r) => r.partition === write.partition && r.offset === write.offset) ?? reads[0]!;
     if (read.partition !== write.partition) {
       violations.push({ kind: "wrong-partition", id: write.id, acknowledgedPartition: write.partition, readPartition: read.partition });
       continue;

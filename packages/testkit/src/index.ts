@@ -9,3 +9,5 @@ export { FrameSplitter, readRequestHeaderPrefix, readResponseCorrelationId } fro
 export type { RequestHeaderPrefix } from "./frame-splitter.js";
 export { checkHistory, assertHistory, describeViolations } from "./history.js";
 export type { AcknowledgedWrite, ReadRecord, HistoryInput, HistoryResult, HistoryViolation } from "./history.js";
+export { startProxiedBroker } from "./proxied-broker.js";
+export type { ProxiedBroker } from "./proxied-broker.js";

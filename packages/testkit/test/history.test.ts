@@ -41,6 +41,14 @@ describe("checkHistory", () => {
     ]);
   });
 
+  it("judges a duplicated write by the copy at its acknowledged offset", () => {
+    const result = checkHistory({
+      acknowledged: [{ id: "x", partition: 0, offset: 3 }],
+      read: [{ id: "x", partition: 0, offset: 2 }, { id: "x", partition: 0, offset: 3 }],
+    });
+    expect(result.violations).toEqual([{ kind: "duplicated", id: "x", offsets: [{ partition: 0, offset: 2 }, { partition: 0, offset: 3 }] }]);
+  });
+
   it("reports writes read in another order than acknowledged", () => {
     const swapped = read.map((r) => (r.id === "a" ? { ...r, offset: 1 } : r.id === "c" ? { ...r, offset: 0 } : r));
     const result = checkHistory({ acknowledged: acked.map(({ id, partition }) => ({ id, partition })), read: swapped });

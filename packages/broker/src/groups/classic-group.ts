@@ -175,12 +175,14 @@ export class ClassicGroup {
 
   /** Protocols every member supports. */
   candidateProtocols(): Set<string> {
-    let common: Set<string> | null = null;
-    for (const m of this.members.values()) {
+    const members = [...this.members.values()];
+    if (members.length === 0) return new Set();
+    const common = new Set(members[0]!.protocols.map((p) => p.name));
+    for (const m of members.slice(1)) {
       const names = new Set(m.protocols.map((p) => p.name));
-      common = common === null ? names : new Set([...common].filter((n) => names.has(n)));
+      for (const n of common) if (!names.has(n)) common.delete(n);
     }
-    return common ?? new Set();
+    return common;
   }
 
   /** Each member votes for its most preferred candidate; most votes wins, ties go to the earliest vote. */

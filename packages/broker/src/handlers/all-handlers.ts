@@ -1,3 +1,15 @@
+// Consumer group APIs (group coordinator).
+import { deleteGroupsHandler } from "./delete-groups.js";
+import { describeGroupsHandler } from "./describe-groups.js";
+import { findCoordinatorHandler } from "./find-coordinator.js";
+import { heartbeatHandler } from "./heartbeat.js";
+import { joinGroupHandler } from "./join-group.js";
+import { leaveGroupHandler } from "./leave-group.js";
+import { listGroupsHandler } from "./list-groups.js";
+import { offsetCommitHandler } from "./offset-commit.js";
+import { offsetDeleteHandler } from "./offset-delete.js";
+import { offsetFetchHandler } from "./offset-fetch.js";
+import { syncGroupHandler } from "./sync-group.js";
 import { alterConfigsHandler } from "./alter-configs.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { createPartitionsHandler } from "./create-partitions.js";
@@ -34,4 +46,16 @@ export const ALL_HANDLERS: readonly ApiHandler<any>[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  // consumer groups
+  findCoordinatorHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  listGroupsHandler,
+  describeGroupsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
 ];

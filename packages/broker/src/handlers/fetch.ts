@@ -29,17 +29,20 @@ async function readOnce(ctx: RequestContext, request: FetchRequest, version: num
   let bytes = 0;
   let hasError = false;
   const keys: string[] = [];
+  // No transactions yet, so a read_committed fetch has no aborted ranges to skip.
+  const readCommitted = request.isolationLevel === 1;
   const responses: FetchResponse["responses"] = [];
   for (const topic of request.topics) {
     const meta = version >= 13 ? broker.metadata.topicById(topic.topicId ?? ZERO_UUID) : broker.metadata.topic(topic.topic ?? "");
     const partitions: FetchResponsePartitionData[] = [];
     for (const fp of topic.partitions) {
-      const base = { partitionIndex: fp.partition, abortedTransactions: null, preferredReadReplica: -1 };
+      const base = { partitionIndex: fp.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
       const fail = (errorCode: number): void => {
         hasError = true;
         broker.metrics.failedFetchRequests.inc({ topic: meta?.name ?? topic.topic ?? "" });
         broker.metrics.requestErrors.inc({ request: "Fetch", error: errorName(errorCode) });
-        partitions.push({ ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+        // Kafka sends empty (not null) records for failed partitions; some clients expect that.
+        partitions.push({ ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [] });
       };
       if (!meta) {
         fail(version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

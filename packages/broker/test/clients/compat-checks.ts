@@ -134,11 +134,20 @@ export async function withBrokerLog<T>(broker: BrokerProcess, step: string, body
   try {
     return await body();
   } catch (error) {
-    const context = `\n[${step}] broker log tail:\n${broker.logTail(12)}`;
+    // Clients such as @platformatic/kafka wrap the broker's answers in AggregateErrors.
+    const inner = error instanceof AggregateError ? error.errors.map((e) => `  caused by: ${describeInner(e)}`).join("\n") : "";
+    const context = `${inner ? `\n${inner}` : ""}\n[${step}] broker log tail:\n${broker.logTail(12)}`;
     if (error instanceof Error) {
       error.message += context;
       throw error;
     }
     throw new Error(`${String(error)}${context}`);
   }
+}
+
+function describeInner(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const response = (error as { response?: unknown }).response;
+  const detail = response === undefined ? "" : ` response=${JSON.stringify(response, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value)).slice(0, 600)}`;
+  return `${error.message}${detail}`;
 }

@@ -482,3 +482,31 @@ export function allocateProducerIds(image: MetadataImage, request: { brokerId: N
     response: { errorCode: KafkaErrorCode.NONE, firstProducerId: first, count: PRODUCER_ID_BLOCK_SIZE },
   };
 }
+
+/**
+ * Partitions without a leader get one from their ISR once a member is unfenced again
+ * (the fence path keeps the last ISR member precisely so it can lead again cleanly).
+ */
+export function electLeaderlessPartitions(image: MetadataImage): ControllerResult<void> {
+  const records: MetadataRecord[] = [];
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions.values()) {
+      if (p.leader !== NO_LEADER) continue;
+      const choice = chooseLeader(image, p, p.isr, false, null);
+      if (choice.leader !== NO_LEADER) records.push({ type: "PartitionChange", topicId: p.topicId, partitionId: p.partitionId, leader: choice.leader, isr: null, replicas: null });
+    }
+  }
+  return { records, response: undefined };
+}
+
+/** Legacy AlterConfigs replaces a resource's configs: keys it does not list are deleted. */
+export function replaceConfigs(image: MetadataImage, resources: readonly AlterConfigsResource[]): ControllerResult<TopicErrorResult[]> {
+  const full = resources.map((r) => {
+    const current = image.configs.get(configKey(r.resourceType, r.resourceName));
+    const configs: Record<string, string | null> = {};
+    for (const name of current?.keys() ?? []) configs[name] = null;
+    Object.assign(configs, r.configs);
+    return { ...r, configs };
+  });
+  return alterConfigs(image, full);
+}

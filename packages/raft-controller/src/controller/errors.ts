@@ -1,8 +1,10 @@
 /** Kafka error codes the controller answers with (see error-codes.tsv in the protocol reference). */
 export const KafkaErrorCode = {
+  UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
   NOT_LEADER_OR_FOLLOWER: 6,
+  REQUEST_TIMED_OUT: 7,
   INVALID_TOPIC_EXCEPTION: 17,
   TOPIC_ALREADY_EXISTS: 36,
   INVALID_PARTITIONS: 37,

@@ -22,13 +22,18 @@ export interface RaftNodeOptions {
   readonly dataDir: string;
   /** Where each voter's controller listener is (controller.quorum.voters). */
   readonly voterAddresses: ReadonlyMap<NodeId, PeerAddress>;
-  readonly listen: PeerAddress;
+  /** Where to listen for Raft RPCs. Observers need none; a node that shares its controller listener passes `server` instead. */
+  readonly listen?: PeerAddress;
+  /** An RPC server owned by the caller (the controller listener); the node registers its Raft method on it. */
+  readonly server?: RpcServer;
   readonly log: RaftLog;
   readonly tickIntervalMs: number;
   readonly maxFrameBytes: number;
   readonly onCommitted?: (entries: readonly LogEntry[]) => void;
   readonly onSnapshot?: (snapshot: Snapshot) => void;
   readonly onError?: (error: Error) => void;
+  /** Called after each processed Ready (role, epoch or high watermark may have changed). */
+  readonly onReady?: () => void;
 }
 
 /**
@@ -38,7 +43,10 @@ export interface RaftNodeOptions {
  */
 export class RaftNode {
   private core!: RaftCore;
-  private readonly server: RpcServer;
+  private readonly server: RpcServer | null;
+  private readonly ownsServer: boolean;
+  private failed = false;
+  private lastNowMs = 0;
   private readonly clients = new Map<NodeId, RpcClient>();
   private readonly quorumFile: QuorumStateFile;
   /** Requests received, waiting for the core's response: key `${from}/${correlationId}`. */
@@ -50,17 +58,18 @@ export class RaftNode {
 
   constructor(private readonly options: RaftNodeOptions) {
     this.quorumFile = new QuorumStateFile(options.dataDir, options.clusterId, options.raft.voters);
-    this.server = new RpcServer({ maxFrameBytes: options.maxFrameBytes, maxInFlightRequestsPerConnection: 64 });
-    this.server.handle(RAFT_METHOD, (payload) => this.onRequest(payload));
+    this.ownsServer = !options.server && options.listen !== undefined;
+    this.server = options.server ?? (options.listen ? new RpcServer({ maxFrameBytes: options.maxFrameBytes, maxInFlightRequestsPerConnection: 64 }) : null);
+    this.server?.handle(RAFT_METHOD, (payload) => this.onRequest(payload));
   }
 
   /** Reads the quorum state (refusing to start if it is unreadable), listens, and starts ticking. */
   async start(): Promise<void> {
     const quorumState = await this.quorumFile.read();
-    this.core = new RaftCore({ config: this.options.raft, log: this.options.log, quorumState, nowMs: Date.now(), random: () => randomInt(0, 2 ** 31) / 2 ** 31 });
-    this.listenPort = await this.server.listen(this.options.listen.port, this.options.listen.host);
+    this.core = new RaftCore({ config: this.options.raft, log: this.options.log, quorumState, nowMs: this.nowMs(), random: () => randomInt(0, 2 ** 31) / 2 ** 31 });
+    if (this.ownsServer && this.server && this.options.listen) this.listenPort = await this.server.listen(this.options.listen.port, this.options.listen.host);
     this.ticker = setInterval(() => {
-      this.core.tick(Date.now());
+      this.core.tick(this.nowMs());
       this.kick();
     }, this.options.tickIntervalMs);
     this.kick();
@@ -72,7 +81,7 @@ export class RaftNode {
     await this.processing;
     for (const client of this.clients.values()) client.close();
     for (const waiter of this.awaitingReply.values()) clearTimeout(waiter.timer);
-    await this.server.close();
+    if (this.ownsServer) await this.server?.close();
   }
 
   status(): RaftStatus {
@@ -94,24 +103,35 @@ export class RaftNode {
     this.core.createSnapshot(endOffset, data);
   }
 
+  /** True once persisting failed: the node stops acknowledging anything (fail-stop) until restarted. */
+  get hasFailed(): boolean {
+    return this.failed;
+  }
+
   private kick(): void {
-    this.processing = this.processing.then(() => this.drainReady()).catch((error: unknown) => this.options.onError?.(error as Error));
+    this.processing = this.processing
+      .then(() => this.drainReady())
+      .catch((error: unknown) => {
+        this.failed = true;
+        this.options.onError?.(error as Error);
+      });
   }
 
   private async drainReady(): Promise<void> {
-    for (let i = 0; i < 1000 && !this.stopped && this.core.hasReady(); i++) {
+    for (let i = 0; i < 1000 && !this.stopped && !this.failed && this.core.hasReady(); i++) {
       const ready = this.core.ready();
       await this.persist(ready);
       this.core.handlePersisted(ready);
       for (const message of ready.messages) this.send(message);
       if (ready.snapshot) this.options.onSnapshot?.(ready.snapshot);
       if (ready.committed.length > 0) this.options.onCommitted?.(ready.committed);
+      this.options.onReady?.();
     }
   }
 
   private async persist(ready: Ready): Promise<void> {
     if (ready.quorumState) await this.quorumFile.write(ready.quorumState);
-    if (ready.flushLog) this.options.log.flush();
+    if (ready.flushLog) await this.options.log.flush();
   }
 
   private client(id: NodeId): RpcClient | null {
@@ -147,7 +167,7 @@ export class RaftNode {
     client.request(RAFT_METHOD, encodeRaftMessage(message), this.options.raft.requestTimeoutMs).then(
       (bytes) => {
         if (this.stopped) return;
-        this.core.tick(Date.now());
+        this.core.tick(this.nowMs());
         this.core.step(decodeRaftMessage(bytes));
         this.kick();
       },
@@ -156,7 +176,14 @@ export class RaftNode {
     );
   }
 
+  /** Wall-clock time that never goes back (the core asserts a monotonic clock). */
+  private nowMs(): number {
+    this.lastNowMs = Math.max(this.lastNowMs, Date.now());
+    return this.lastNowMs;
+  }
+
   private onRequest(payload: Uint8Array): Promise<Uint8Array> {
+    if (this.core === undefined || this.stopped) return Promise.reject(new Error(`Raft node ${this.options.raft.nodeId} is not running`));
     const message = decodeRaftMessage(payload);
     if (message.to !== this.options.raft.nodeId) return Promise.reject(new Error(`message for node ${message.to} reached node ${this.options.raft.nodeId}`));
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -166,7 +193,7 @@ export class RaftNode {
         reject(new Error("no Raft response in time"));
       }, this.options.raft.requestTimeoutMs);
       this.awaitingReply.set(key, { resolve, timer });
-      this.core.tick(Date.now());
+      this.core.tick(this.nowMs());
       this.core.step(message);
       this.kick();
     });

@@ -34,8 +34,12 @@ export interface RaftLog {
   saveSnapshotAndDeletePrefix(snapshot: Snapshot): void;
   /** Replaces the whole log by a snapshot fetched from the leader. */
   installSnapshot(snapshot: Snapshot): void;
-  /** Makes every appended entry and truncation durable. */
-  flush(): void;
+  /**
+   * Makes every appended entry and truncation durable. A log on disk returns a
+   * promise (its writes run behind the synchronous mirror the core reads); the
+   * driver awaits it before sending the Ready's messages.
+   */
+  flush(): void | Promise<void>;
 }
 
 export function sameSnapshotId(a: SnapshotId | null, b: SnapshotId | null): boolean {

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Summarizes a V8 .cpuprofile (from `node --cpu-prof`): the functions with the
+// most self time, so a profile can be read (and pasted into a README) without
+// opening DevTools.
+//
+//   node scripts/cpuprofile-top.mjs <file.cpuprofile> [count=20]
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** Self time per function (name + source location), largest first. */
+export function topSelfTime(profile, count = 20) {
+  const sampleMs = new Map();
+  const { samples, timeDeltas } = profile;
+  for (let i = 0; i < samples.length; i++) {
+    // timeDeltas[i] is the time before sample i; attribute it to that sample's node.
+    const ms = (timeDeltas[i] ?? 0) / 1000;
+    sampleMs.set(samples[i], (sampleMs.get(samples[i]) ?? 0) + ms);
+  }
+  const byFunction = new Map();
+  let totalMs = 0;
+  for (const node of profile.nodes) {
+    const ms = sampleMs.get(node.id) ?? 0;
+    totalMs += ms;
+    if (ms === 0) continue;
+    const f = node.callFrame;
+    const where = f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : "";
+    const key = `${f.functionName || "(anonymous)"}\u0000${where}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
+  }
+  const rows = [...byFunction]
+    .map(([key, ms]) => {
+      const [name, where] = key.split("\u0000");
+      return { name, where, ms, percent: (100 * ms) / totalMs };
+    })
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
+  return { totalMs, rows };
+}
+
+function shortUrl(url) {
+  const path = url.startsWith("file://") ? new URL(url).pathname : url;
+  return path.startsWith("/") ? relative(process.cwd(), path) : path;
+}
+
+export function formatTop({ totalMs, rows }) {
+  const lines = [`total sampled ${(totalMs / 1000).toFixed(2)} s`, "| self % | self ms | function | location |", "| ---: | ---: | --- | --- |"];
+  for (const r of rows) lines.push(`| ${r.percent.toFixed(1)} | ${r.ms.toFixed(0)} | \`${r.name}\` | ${r.where} |`);
+  return lines.join("\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [file, count] = process.argv.slice(2);
+  if (!file) {
+    console.error("usage: cpuprofile-top.mjs <file.cpuprofile> [count]");
+    process.exit(2);
+  }
+  console.log(formatTop(topSelfTime(JSON.parse(readFileSync(file, "utf8")), Number(count ?? 20))));
+}
