@@ -19,8 +19,13 @@ export function topSelfTime(profile, count = 20) {
   }
   const byFunction = new Map();
   let totalMs = 0;
+  let idleMs = 0;
   for (const node of profile.nodes) {
     const ms = sampleMs.get(node.id) ?? 0;
+    if (node.callFrame.functionName === "(idle)") {
+      idleMs += ms;
+      continue;
+    }
     totalMs += ms;
     if (ms === 0) continue;
     const f = node.callFrame;
@@ -35,7 +40,7 @@ export function topSelfTime(profile, count = 20) {
     })
     .sort((a, b) => b.ms - a.ms)
     .slice(0, count);
-  return { totalMs, rows };
+  return { totalMs, idleMs, rows };
 }
 
 function shortUrl(url) {
@@ -43,8 +48,14 @@ function shortUrl(url) {
   return path.startsWith("/") ? relative(process.cwd(), path) : path;
 }
 
-export function formatTop({ totalMs, rows }) {
-  const lines = [`total sampled ${(totalMs / 1000).toFixed(2)} s`, "| self % | self ms | function | location |", "| ---: | ---: | --- | --- |"];
+/** Percentages are of busy time: idle (waiting for I/O) is reported apart. */
+export function formatTop({ totalMs, idleMs, rows }) {
+  const lines = [
+    `busy ${(totalMs / 1000).toFixed(2)} s, idle ${(idleMs / 1000).toFixed(2)} s (main thread)`,
+    "",
+    "| self % of busy | self ms | function | location |",
+    "| ---: | ---: | --- | --- |",
+  ];
   for (const r of rows) lines.push(`| ${r.percent.toFixed(1)} | ${r.ms.toFixed(0)} | \`${r.name}\` | ${r.where} |`);
   return lines.join("\n");
 }

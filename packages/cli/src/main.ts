@@ -4,6 +4,7 @@ import yargs from "yargs";
 import { UsageError } from "./args.js";
 import { serverCommand } from "./commands/server.js";
 import { consumeCommand } from "./commands/consume.js";
+import { groupsCommand } from "./commands/groups.js";
 import { perfCommand } from "./commands/perf.js";
 import { produceCommand } from "./commands/produce.js";
 import { topicsCommand } from "./commands/topics.js";
@@ -20,7 +21,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .scriptName("samsa")
     .usage("$0 <command> [options]\n\nA Kafka-compatible broker and its command-line tools.")
     .command("server", "Run the broker", serverCommand(ctx))
-    .command("topics", "Create, list, describe, alter and delete topics", topicsCommand(ctx));
+    .command("topics", "Create, list, describe, alter and delete topics", topicsCommand(ctx))
+    .command("groups", "List, describe, delete consumer groups and reset their offsets", groupsCommand(ctx));
   produceCommand(ctx)(parser);
   consumeCommand(ctx)(parser);
   parser

@@ -6,7 +6,7 @@ import {
   ConnectionError,
   RequestTimeoutError,
 } from "./errors.js";
-import { FrameDecoder } from "./framing.js";
+import { DirectFrameReader } from "./direct-frame-reader.js";
 
 export interface ConnectionOptions {
   host: string;
@@ -66,7 +66,6 @@ export class Connection {
   private readonly clientId: string;
   private readonly requestTimeoutMs: number;
   private readonly maxInFlightRequests: number;
-  private readonly decoder: FrameDecoder;
   private readonly inFlight = new Map<number, InFlight>();
   /** Sends waiting for an in-flight slot, oldest first. */
   private readonly slotWaiters: Array<{ grant(): void; reject(err: Error): void }> = [];
@@ -77,6 +76,7 @@ export class Connection {
 
   private constructor(
     private readonly socket: net.Socket,
+    reads: ReadRouter,
     options: ConnectionOptions,
   ) {
     this.host = options.host;
@@ -85,9 +85,12 @@ export class Connection {
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.maxInFlightRequests = options.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests;
     if (!(this.maxInFlightRequests >= 1)) throw new RangeError("maxInFlightRequests must be >= 1");
-    this.decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULTS.maxFrameBytes);
+    reads.onFrame = (frame) => this.onFrame(frame);
+    reads.onBadInput = (err) => {
+      this.fail(err);
+      this.socket.destroy();
+    };
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.fail(new ConnectionError(`${this.address}: ${err.message}`, { cause: err })));
     socket.on("close", () => this.fail(new ConnectionClosedError(`${this.address}: connection closed by peer`)));
   }
@@ -95,7 +98,8 @@ export class Connection {
   static connect(options: ConnectionOptions): Promise<Connection> {
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: options.host, port: options.port });
+      const reads = new ReadRouter(options.maxFrameBytes ?? DEFAULTS.maxFrameBytes);
+      const socket = net.connect({ host: options.host, port: options.port, onread: reads.onread });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`${options.host}:${options.port}: connect timed out after ${connectTimeoutMs} ms`));
@@ -107,7 +111,7 @@ export class Connection {
       socket.once("connect", () => {
         clearTimeout(timer);
         socket.removeAllListeners("error");
-        resolve(new Connection(socket, options));
+        resolve(new Connection(socket, reads, options));
       });
     });
   }
@@ -190,18 +194,6 @@ export class Connection {
     });
   }
 
-  private onData(chunk: Buffer): void {
-    let frames: Buffer[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.fail(err as Error);
-      this.socket.destroy();
-      return;
-    }
-    for (const frame of frames) this.onFrame(frame);
-  }
-
   private onFrame(frame: Buffer): void {
     if (frame.length < 4) {
       this.fail(new ClientError("MALFORMED_RESPONSE", `${this.address}: response frame of ${frame.length} bytes`));
@@ -259,5 +251,35 @@ export class Connection {
     this.inFlight.clear();
     for (const waiter of this.slotWaiters.splice(0)) waiter.reject(err);
     for (const listener of this.closeListeners) listener(err);
+  }
+}
+
+/**
+ * Socket reads go through `onread` into a DirectFrameReader (large response
+ * frames are read in place); frames and framing errors are forwarded to the
+ * Connection once it exists (no bytes arrive before the socket connects).
+ */
+class ReadRouter {
+  onFrame: (frame: Buffer) => void = () => {
+    throw new Error("frame before the connection was set up");
+  };
+  onBadInput: (err: Error) => void = () => undefined;
+  private readonly reader: DirectFrameReader;
+  readonly onread: net.OnReadOpts;
+
+  constructor(maxFrameBytes: number) {
+    this.reader = new DirectFrameReader(maxFrameBytes, (frame) => this.onFrame(frame));
+    this.onread = {
+      buffer: () => this.reader.nextReadBuffer(),
+      callback: (n: number, buffer: Uint8Array): boolean => {
+        try {
+          this.reader.onRead(n, buffer as Buffer);
+          return true;
+        } catch (err) {
+          this.onBadInput(err as Error);
+          return false;
+        }
+      },
+    };
   }
 }

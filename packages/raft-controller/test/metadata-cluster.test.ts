@@ -88,7 +88,7 @@ describe("three combined broker+controller nodes and one observer broker on loop
     console.log(
       `controller failover: node ${newLeader.nodeId} active ${await activeAgain} ms and createTopics answered ${failoverMs} ms after killing node ${killedId} (election timeout 1000 ms, fetch timeout 2000 ms)`,
     );
-    expect(failoverMs).toBeLessThan(6000);
+    expect(failoverMs).toBeLessThan(5000);
 
     // ---- the dead node's broker stops heartbeating: fenced, its partitions led by ISR members
     const fencedAt = await waitFor(

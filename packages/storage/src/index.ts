@@ -28,3 +28,17 @@ export {
 export { LogManager, type LogManagerOptions } from "./log-manager.js";
 export { LogCleaner, type CleaningResult, type LogCleanerOptions } from "./compaction/log-cleaner.js";
 export { LogSegment } from "./segment.js";
+export {
+  ProducerStateEntry,
+  BATCHES_RETAINED_PER_PRODUCER,
+  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  OutOfOrderSequenceError,
+  InvalidProducerEpochError,
+  PRODUCER_SNAPSHOT_SUFFIX,
+  PRODUCER_SNAPSHOTS_RETAINED,
+  producerSnapshotFileName,
+  encodeProducerSnapshot,
+  decodeProducerSnapshot,
+  CorruptProducerSnapshotError,
+  type ProducerBatchMetadata,
+} from "./producer-state/index.js";

@@ -48,6 +48,10 @@ export interface LogManagerOptions {
   tickIntervalMs?: number;
   /** Bound on keys held by one compaction pass. */
   compactionMaxKeys?: number;
+  /** producer.id.expiration.ms: idempotent producers idle this long are forgotten by every partition. */
+  producerIdExpirationMs?: number;
+  /** producer.id.expiration.check.interval.ms: how often tick() expires idle producers. */
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 interface LogDirState {
@@ -60,6 +64,7 @@ const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000;
 const DEFAULT_COMPACTION_CHECK_INTERVAL_MS = 15_000;
 const DEFAULT_TICK_INTERVAL_MS = 1_000;
+const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
 
 /**
  * Owns every partition log in the node's log dirs: loads and recovers them at
@@ -79,6 +84,7 @@ export class LogManager {
   private lastCheckpointMs: number;
   private lastRetentionMs: number;
   private lastCompactionMs: number;
+  private lastProducerExpirationMs: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private closed = false;
@@ -97,6 +103,7 @@ export class LogManager {
     this.lastCheckpointMs = now;
     this.lastRetentionMs = now;
     this.lastCompactionMs = now;
+    this.lastProducerExpirationMs = now;
   }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
@@ -164,7 +171,8 @@ export class LogManager {
   }
 
   private logOptions(dir: string, topic: string, partition: number, config: LogConfig) {
-    return { fs: this.fs, dir, topic, partition, config, clock: this.clock, logger: this.logger, indexCache: this.indexCache };
+    const expiration = this.options.producerIdExpirationMs;
+    return { fs: this.fs, dir, topic, partition, config, clock: this.clock, logger: this.logger, indexCache: this.indexCache, ...(expiration !== undefined ? { producerIdExpirationMs: expiration } : {}) };
   }
 
   // ---------------------------------------------------------------- partitions
@@ -272,6 +280,10 @@ export class LogManager {
     if (nowMs - this.lastCompactionMs >= (this.options.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS)) {
       this.lastCompactionMs = nowMs;
       for (const log of logs) if (isCompacted(log.config)) await this.background(log, "compaction", () => this.cleaner.clean(log, nowMs));
+    }
+    if (nowMs - this.lastProducerExpirationMs >= (this.options.producerIdExpirationCheckIntervalMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS)) {
+      this.lastProducerExpirationMs = nowMs;
+      for (const log of logs) await this.background(log, "producer expiration", () => log.removeExpiredProducers(nowMs));
     }
     if (nowMs - this.lastCheckpointMs >= (this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS)) {
       this.lastCheckpointMs = nowMs;

@@ -12,6 +12,10 @@ import type { IndexCache } from "./index-cache.js";
 import { LeaderEpochCache, type EpochEndOffset } from "./leader-epoch-cache.js";
 import type { StorageLogger } from "./logger.js";
 import { LogSegment, type SegmentSettings } from "./segment.js";
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager } from "./producer-state/producer-state-manager.js";
+import type { ProducerBatchMetadata, ProducerStateEntry } from "./producer-state/producer-state-entry.js";
+import { ProducerSnapshots } from "./producer-state/producer-snapshots.js";
+import { replayProducerState } from "./producer-state/replay-producer-state.js";
 import { SerialExecutor } from "./serial-executor.js";
 
 /** What an append did, as Produce responses and replication need it. */
@@ -24,6 +28,11 @@ export interface AppendInfo {
   recordCount: number;
   batchCount: number;
   bytes: number;
+  /**
+   * Set when the append repeated a batch the idempotent producer had already
+   * written: nothing was written, and the offsets are those of the original.
+   */
+  duplicate?: true;
 }
 
 export interface ReadResult {
@@ -58,6 +67,8 @@ export interface PartitionLogOptions {
   clock: Clock;
   logger: StorageLogger;
   indexCache: IndexCache;
+  /** producer.id.expiration.ms: idle producers are forgotten after this long (default one day). */
+  producerIdExpirationMs?: number;
 }
 
 /** What the log dir's checkpoints say about this partition when it is opened. */
@@ -114,6 +125,8 @@ export class PartitionLog {
   private closed = false;
   private readonly listeners = new Set<AppendListener>();
   private pendingFileDeletes: { paths: string[]; dueMs: number }[] = [];
+  private readonly producers: ProducerStateManager;
+  private readonly producerSnapshots: ProducerSnapshots;
 
   private constructor(
     private readonly options: PartitionLogOptions,
@@ -125,6 +138,8 @@ export class PartitionLog {
     this.configValue = options.config;
     this.epochs = epochs;
     this.lastFlushMs = options.clock.nowMs();
+    this.producers = new ProducerStateManager(`${options.topic}-${options.partition}`);
+    this.producerSnapshots = new ProducerSnapshots(options.fs, options.dir, options.logger);
   }
 
   // ================================================================ opening
@@ -164,6 +179,7 @@ export class PartitionLog {
     this.highWatermarkValue = clamp(state.highWatermark ?? 0, this.logStart, this.logEndOffset);
     const epochsChanged = this.epochs.truncateFromEnd(this.logEndOffset) || this.epochs.truncateFromStart(this.logStart);
     if (epochsChanged) await this.persistEpochs();
+    await this.rebuildProducerState();
     logger.info({ topic: this.topic, partition: this.partition, logStartOffset: this.logStart, logEndOffset: this.logEndOffset, segments: this.segments.length }, "log loaded");
   }
 
@@ -364,6 +380,8 @@ export class PartitionLog {
     let groupBytes = 0;
     let epochsChanged = false;
     let next = this.logEndOffset;
+    /** Offset after the last original batch that a duplicate in this group is answered with. */
+    let duplicatesEnd = -1;
     const writeGroup = async (): Promise<void> => {
       if (buffers.length === 0) return;
       await this.active.append(buffers, headers);
@@ -375,6 +393,13 @@ export class PartitionLog {
       for (const append of group) {
         let info: AppendInfo;
         try {
+          // Checked and recorded before the next append of the group is looked at, so a retry in the same group is caught.
+          const duplicate = append.asLeader ? this.producers.checkLeaderAppend(append.records, append.batches) : undefined;
+          if (duplicate !== undefined) {
+            accepted.push({ append, info: this.duplicateInfo(duplicate) });
+            duplicatesEnd = Math.max(duplicatesEnd, duplicate.lastOffset + 1);
+            continue;
+          }
           info = this.assignOffsets(append, next, now);
         } catch (err) {
           append.reject(err);
@@ -386,6 +411,7 @@ export class PartitionLog {
           await writeGroup();
           await this.roll(info.firstOffset, now);
         }
+        this.producers.apply(append.records, append.batches);
         for (const h of append.batches) headers.push({ ...h, position: groupBytes + h.position });
         buffers.push(append.records);
         groupBytes += append.records.length;
@@ -403,7 +429,8 @@ export class PartitionLog {
       return;
     }
     if (accepted.length === 0) return;
-    if (this.flushDue(now)) {
+    // A duplicate is acknowledged no earlier than its original: once that is fsynced.
+    if (this.flushDue(now) || duplicatesEnd > this.flushed) {
       // Acknowledged by the group-commit syncer once an fsync covers them; the
       // next group is written meanwhile.
       this.unflushedMessages = 0;
@@ -546,6 +573,8 @@ export class PartitionLog {
     await this.options.fs.syncDir(this.dir);
     this.segments.push(segment);
     this.options.logger.info({ topic: this.topic, partition: this.partition, baseOffset: newBaseOffset, previousBytes: old.sizeBytes }, "rolled segment");
+    // Everything below the new segment is durable, so a restart replays at most the active segment.
+    await this.snapshotProducerState(newBaseOffset);
   }
 
   /** Forces a roll of a non-empty active segment (tests, operators). */
@@ -762,6 +791,73 @@ export class PartitionLog {
     return epoch;
   }
 
+  // ================================================================ idempotent producers
+
+  /** Producer ids this partition remembers, and duplicates answered since the log was opened (metrics). */
+  producerStateStats(): { producerIds: number; duplicateBatches: number } {
+    return { producerIds: this.producers.producerCount, duplicateBatches: this.producers.duplicateBatchCount };
+  }
+
+  /** What the partition knows about one producer (tests and diagnostics); a copy. */
+  producerEntry(producerId: number): ProducerStateEntry | undefined {
+    return this.producers.entry(producerId)?.clone();
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms (driven by the manager's tick); returns how many. */
+  removeExpiredProducers(nowMs: number): Promise<number> {
+    return this.serial.run(async () => this.producers.removeExpired(nowMs, this.producerIdExpirationMs));
+  }
+
+  private get producerIdExpirationMs(): number {
+    return this.options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+  }
+
+  private duplicateInfo(original: ProducerBatchMetadata): AppendInfo {
+    const logAppendTime = this.configValue.messageTimestampType === "LogAppendTime";
+    return {
+      firstOffset: original.firstOffset,
+      lastOffset: original.lastOffset,
+      logAppendTimeMs: logAppendTime ? original.maxTimestamp : -1,
+      maxTimestamp: original.maxTimestamp,
+      recordCount: 0,
+      batchCount: 0,
+      bytes: 0,
+      duplicate: true,
+    };
+  }
+
+  /**
+   * Producer state for the current log: the newest readable snapshot within
+   * [logStartOffset, logEndOffset], then every batch after it (headers only).
+   */
+  private async rebuildProducerState(): Promise<void> {
+    const end = this.logEndOffset;
+    const snapshot = await this.producerSnapshots.loadLatest(this.logStart, end);
+    this.producers.load(snapshot?.entries ?? []);
+    const from = snapshot?.offset ?? this.logStart;
+    const replayedBatches = from < end ? await replayProducerState(this.segments, from, end, this.producers) : 0;
+    const expired = this.producers.removeExpired(this.options.clock.nowMs(), this.producerIdExpirationMs);
+    if (snapshot !== undefined || replayedBatches > 0) {
+      this.options.logger.info(
+        { topic: this.topic, partition: this.partition, snapshotOffset: snapshot?.offset ?? null, replayedFrom: from, replayedBatches, producers: this.producers.producerCount, expired },
+        "producer state loaded",
+      );
+    }
+  }
+
+  /**
+   * Writes a snapshot of the producer state valid below `offset`. A failure
+   * is only logged: the snapshot saves replay work at the next open, the log
+   * itself is intact.
+   */
+  private async snapshotProducerState(offset: number): Promise<void> {
+    try {
+      await this.producerSnapshots.write(offset, this.producers.entries());
+    } catch (err) {
+      this.options.logger.warn({ topic: this.topic, partition: this.partition, offset, err }, "writing the producer-state snapshot failed; the next open replays more of the log");
+    }
+  }
+
   // ================================================================ leader epochs
 
   /** Records that `epoch` starts at `startOffset` (a new leader's first offset); persisted. */
@@ -807,6 +903,8 @@ export class PartitionLog {
         await active.flush();
         this.afterTruncation();
         await this.persistEpochs();
+        await this.producerSnapshots.removeAbove(this.logEndOffset);
+        await this.rebuildProducerState();
       }, "truncate");
       // A removed batch straddled the log start: what is left is all below it, so restart empty there.
       if (this.logEndOffset < this.logStart) await this.truncateFully(this.logStart);
@@ -833,6 +931,8 @@ export class PartitionLog {
       this.afterTruncation();
       this.highWatermarkValue = offset;
       await this.persistEpochs();
+      this.producers.clear();
+      await this.producerSnapshots.removeAll();
     }, "truncate");
   }
 
@@ -967,6 +1067,7 @@ export class PartitionLog {
       if (this.failure === undefined) {
         try {
           await this.flushActive(this.options.clock.nowMs());
+          await this.snapshotProducerState(this.logEndOffset);
           await this.active.becomeInactive();
         } catch (err) {
           this.fail(err, "close");

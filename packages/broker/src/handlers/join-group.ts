@@ -6,6 +6,12 @@ const FIRST_VERSION_REQUIRING_MEMBER_ID = 4;
 /** JoinGroup v7+ may answer a null protocol name. */
 const FIRST_VERSION_NULLABLE_PROTOCOL = 7;
 
+/** Kafka reports a member's host as Java prints an InetAddress: "/" and the address, without the port. */
+export function clientHostOf(remoteAddress: string): string {
+  const host = remoteAddress.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  return `/${host}`;
+}
+
 export const joinGroupHandler = defineHandler({
   apiKey: ApiKey.JoinGroup,
   name: "JoinGroup",
@@ -17,7 +23,7 @@ export const joinGroupHandler = defineHandler({
       memberId: request.memberId,
       groupInstanceId: request.groupInstanceId ?? null,
       clientId: ctx.header.clientId ?? "",
-      clientHost: `/${ctx.connection.remoteAddress}`,
+      clientHost: clientHostOf(ctx.connection.remoteAddress),
       sessionTimeoutMs: request.sessionTimeoutMs,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? -1,
       protocolType: request.protocolType,

@@ -534,6 +534,12 @@ export class RaftCore {
       else this.becomeLeader();
     }
     // A lost election waits for the election deadline, which tickElection turns into a new pre-vote.
+    if (response.preVote && this.votesGranted.size + this.pendingVotes.size < this.majority) {
+      // Voters refuse pre-votes while they still hear from a leader; after a leader dies they
+      // notice within one long poll of us, so retry then instead of a whole election timeout.
+      const retryAtMs = this.nowMs + this.config.fetchMaxWaitMs + Math.floor(this.random() * this.config.retryBackoffMs);
+      this.electionDeadlineMs = Math.min(this.electionDeadlineMs, retryAtMs);
+    }
   }
 
   private onBeginQuorumEpoch(message: RaftMessage<BeginQuorumEpochRequest>): void {
