@@ -134,8 +134,7 @@ function connectOnce(port) {
   });
 }
 
-async function startBroker({ dataDir, overrides, profileDir }) {
-  const port = await freePort();
+async function startBroker({ dataDir, overrides, profileDir, port }) {
   const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const args = [
     CLI, "server", "start",
@@ -267,7 +266,9 @@ async function benchPolicy(name) {
   if (opts["batch-records"]) perfExtra.push("--batch-records", opts["batch-records"]);
   if (opts["max-in-flight"]) perfExtra.push("--max-in-flight", opts["max-in-flight"]);
 
-  let broker = await startBroker({ dataDir, overrides: policy.overrides, profileDir: profileDir("produce") });
+  // The restarted broker keeps the port: its address is part of the persisted cluster metadata.
+  const port = await freePort();
+  let broker = await startBroker({ dataDir, overrides: policy.overrides, profileDir: profileDir("produce"), port });
   let produce;
   try {
     await run([CLI, "topics", "create", topic, "--bootstrap-server", broker.bootstrap, "--partitions", "1"]);
@@ -282,7 +283,7 @@ async function benchPolicy(name) {
   if (opts.profile) profiles.push(...summarizeProfiles(profileDir("produce"), `broker CPU profile, produce phase, ${name}`));
 
   // A fresh broker process on the same data: the consume phase is profiled on its own.
-  broker = await startBroker({ dataDir, overrides: policy.overrides, profileDir: profileDir("consume") });
+  broker = await startBroker({ dataDir, overrides: policy.overrides, profileDir: profileDir("consume"), port });
   let consume;
   try {
     const cpuBefore = broker.cpuMs();

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
+import { METADATA_LOG_CONFIG, METADATA_TOPIC, MetadataImage, startMetadataNode, type BrokerEndpoint, type ControllerApi, type MetadataNode } from "@samsa/raft-controller";
 import type { Logger } from "pino";
 import type { AdvertisedEndpoint, BrokerContext } from "./broker-context.js";
 import type { BrokerConfig } from "./config/broker-config.js";
-import { ConfigError } from "./config/config-error.js";
 import { groupCoordinatorConfig } from "./groups/group-config.js";
 import { GroupCoordinator } from "./groups/group-coordinator.js";
 import { registerGroupMetrics } from "./groups/group-metrics.js";
@@ -11,38 +11,87 @@ import { ALL_HANDLERS } from "./handlers/all-handlers.js";
 import { KafkaDispatcher } from "./handlers/dispatcher.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { createLogger } from "./logger.js";
-import { LocalMetadataStore } from "./metadata/local-metadata-store.js";
+import { ControllerProducerIdAllocator } from "./metadata/controller-producer-id-allocator.js";
+import { ImageMetadataView } from "./metadata/image-metadata-view.js";
+import { lateControllerApi } from "./metadata/late-controller.js";
+import { importLegacyMetadata } from "./metadata/legacy-metadata.js";
+import { MetadataApplier } from "./metadata/metadata-applier.js";
+import { resolveClusterId, resolveQuorumSettings } from "./metadata/quorum-config.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { BrokerMetrics, startMetricsServer } from "./metrics.js";
 import { KafkaServer } from "./network/server.js";
-import { PartitionManager } from "./partitions/partition-manager.js";
+import type { MetadataStore } from "./metadata/metadata-store.js";
+import { PartitionManager, logConfigFor, type ReplicaRoleHandler } from "./partitions/partition-manager.js";
+import { BrokerReplication } from "./replication/broker-replication.js";
+import { LocalProducerIdAllocator } from "./producer-ids/local-producer-id-allocator.js";
+import { registerProducerIdMetrics } from "./producer-ids/producer-id-metrics.js";
+import { ProducerIdManager } from "./producer-ids/producer-id-manager.js";
 
 /** How long close() lets connections finish requests already read. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
+/** How long a single-node start waits for its own quorum to register and unfence it. */
+export const SINGLE_NODE_READY_TIMEOUT_MS = 30_000;
+/** Bound on a controlled shutdown (leadership moving away) when closing. */
+export const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface BrokerHandle {
   readonly nodeId: number;
   readonly clusterId: string;
   /** Bound port per broker listener name (useful when the config asked for port 0). */
   readonly ports: Readonly<Record<string, number>>;
-  /** Bound port of the first broker listener. */
+  /** Bound port of the first broker listener (0 for a controller-only node). */
   readonly port: number;
+  /** Bound port of the controller listener (0 without the controller role). */
+  readonly controllerPort: number;
   /** Port of the Prometheus endpoint, or null when disabled. */
   readonly metricsPort: number | null;
   readonly metrics: BrokerMetrics;
-  /** Clean shutdown: stop accepting, answer in-flight requests, close logs with the clean marker. */
-  close(): Promise<void>;
+  /** This process's part of the metadata quorum (status, image, controller client). */
+  readonly metadataNode: MetadataNode;
+  /**
+   * Resolves (never rejects) with the error that keeps this node from serving: its
+   * registration was refused (another live broker has its node.id, or the cluster id
+   * differs). Pending forever otherwise. The CLI exits on it.
+   */
+  readonly fatal: Promise<Error>;
+  /**
+   * Clean shutdown: controlled shutdown (leadership moves to other brokers), stop
+   * accepting, answer in-flight requests, leave the quorum, close logs with the clean marker.
+   */
+  close(options?: { controlledShutdown?: boolean }): Promise<void>;
+}
+
+/** What the replication package gets to build its role handler (see ReplicaRoleHandler). */
+export interface ReplicationDependencies {
+  readonly nodeId: number;
+  readonly partitions: PartitionManager;
+  /** Committed metadata: partition states and the brokers' advertised endpoints (for follower fetchers). */
+  readonly metadata: MetadataStore;
+  /** AlterPartition goes to the active controller through this. */
+  readonly controller: ControllerApi;
+  /** This incarnation's broker epoch (-1 before registration), for AlterPartition. */
+  readonly brokerEpoch: () => number;
+  readonly logger: Logger;
+  readonly config: BrokerConfig;
+  /** Replication registers its gauges (under-replicated partitions, ISR changes, lag) here. */
+  readonly metrics: BrokerMetrics;
 }
 
 export interface StartBrokerOptions {
   logger?: Logger;
+  /**
+   * Builds the leader/follower role handler. Defaults to `@samsa/replication`
+   * (BrokerReplication); `false` leaves leaders with single-replica semantics and
+   * followers only refusing clients.
+   */
+  replication?: ((deps: ReplicationDependencies) => ReplicaRoleHandler & { close?(): Promise<void> }) | false;
 }
 
 export async function startBroker(config: BrokerConfig, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  if (!config.processRoles.includes("broker")) {
-    throw new ConfigError("process.roles", "a controller-only node is not supported yet; include 'broker'");
-  }
+  const quorum = await resolveQuorumSettings(config);
+  const isBroker = quorum.roles.has("broker");
+  const clusterId = await resolveClusterId(config, quorum.singleNode);
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse().splice(0)) {
@@ -53,67 +102,165 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       }
     }
   };
+  let node: MetadataNode | null = null;
+  let applier: MetadataApplier | null = null;
+  let controlledShutdown = true;
+  let reportFatal: (error: Error) => void = () => {};
+  const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   try {
     const metrics = new BrokerMetrics();
-    const metadata = await LocalMetadataStore.open({ dir: config.logDirs[0]!, nodeId: config.nodeId, clusterId: config.clusterId });
-    cleanups.push(() => metadata.close());
-    const partitions = await PartitionManager.open({ config, metadata, metrics, logger });
-    cleanups.push(() => partitions.close());
-    const topics = new TopicManager(config, metadata, partitions, logger);
-    const groupsConfig = groupCoordinatorConfig(config);
-    const groups = new GroupCoordinator({
-      config: groupsConfig,
-      log: new BrokerOffsetsLog(groupsConfig, metadata, topics, partitions),
-      logger: logger.child({ component: "group-coordinator" }),
-      partitionExists: (topic, partition) => partitions.get(topic, partition) !== undefined,
+    const view = new ImageMetadataView(clusterId, MetadataImage.EMPTY, () => node?.raftStatus().leaderId ?? -1);
+    const partitions = isBroker
+      ? await PartitionManager.open({
+          config,
+          clusterId,
+          metrics,
+          logger,
+          configForTopic: (topic) => {
+            if (topic === METADATA_TOPIC) return METADATA_LOG_CONFIG;
+            const t = view.topic(topic);
+            return t ? logConfigFor(config, t) : undefined;
+          },
+        })
+      : null;
+    if (partitions) cleanups.push(() => partitions.close());
+    const controller = lateControllerApi(() => node?.controllerClient ?? null);
+    const replicationFactory = options.replication ?? ((deps: ReplicationDependencies) => new BrokerReplication(deps));
+    let replication: BrokerReplication | undefined;
+    if (partitions && replicationFactory) {
+      const handler = replicationFactory({ nodeId: config.nodeId, partitions, metadata: view, controller, brokerEpoch: () => node?.brokerLifecycle?.brokerEpoch ?? -1, logger, config, metrics });
+      if (handler instanceof BrokerReplication) replication = handler;
+      partitions.setRoleHandler(handler);
+      // Runs after the quorum node closed (cleanups run in reverse): no role change arrives any more.
+      if (handler.close) cleanups.push(() => handler.close!());
+    }
+    // Registered here so it runs after the listeners drained: leave the quorum, then close the logs.
+    cleanups.push(async () => {
+      await applier?.close();
+      await node?.close({ controlledShutdown: controlledShutdown && hasOtherLiveBroker(node, config.nodeId) });
     });
-    groups.start();
-    registerGroupMetrics(metrics.registry, groups, { highWatermark: (t, p) => partitions.get(t, p)?.log.highWatermark });
-    const registry = new HandlerRegistry(ALL_HANDLERS);
+
+    const waitForMetadata = (predicate: Parameters<MetadataApplier["waitFor"]>[0], timeoutMs: number) => applier?.waitFor(predicate, timeoutMs) ?? Promise.resolve(false);
+    const topics = new TopicManager(config, view, controller, waitForMetadata, logger);
     const boundPorts: Record<string, number> = {};
     const advertisedHostFallback = hostname();
-    const context: BrokerContext = {
-      config,
-      nodeId: config.nodeId,
-      clusterId: metadata.clusterId,
-      metadata,
-      topics,
-      partitions,
-      metrics,
-      logger,
-      registry,
-      groups,
-      advertisedEndpoint(listenerName: string): AdvertisedEndpoint {
-        const a = config.advertisedListeners.find((l) => l.name === listenerName) ?? config.advertisedListeners[0]!;
-        const port = a.port === 0 ? (boundPorts[a.name] ?? 0) : a.port;
-        return { listenerName: a.name, host: a.host === "" ? advertisedHostFallback : a.host, port };
-      },
+    const advertisedEndpoint = (listenerName: string): AdvertisedEndpoint => {
+      const a = config.advertisedListeners.find((l) => l.name === listenerName) ?? config.advertisedListeners[0]!;
+      const port = a.port === 0 ? (boundPorts[a.name] ?? 0) : a.port;
+      return { listenerName: a.name, host: a.host === "" ? advertisedHostFallback : a.host, port };
     };
-    const dispatcher = new KafkaDispatcher(context, registry, logger);
-    const servers: KafkaServer[] = [];
-    cleanups.push(async () => {
-      await Promise.all(servers.map((s) => s.close(SHUTDOWN_DRAIN_TIMEOUT_MS)));
-    });
-    for (const listener of config.listeners) {
-      const server = new KafkaServer(dispatcher, {
-        listener,
-        maxFrameBytes: config.socketRequestMaxBytes,
-        maxInFlightRequests: config.maxInFlightRequestsPerConnection,
-        idleTimeoutMs: config.connectionsMaxIdleMs,
-        listenBacklog: config.values.get("socket.listen.backlog.size") as number,
-        logger,
-        observer: {
-          bytesIn: (n) => metrics.networkBytesIn.inc(n),
-          bytesOut: (n) => metrics.networkBytesOut.inc(n),
-          badInput: (reason) => metrics.connectionsClosedForBadInput.inc({ reason }),
-          connectionsChanged: (open) => metrics.connections.set(open),
-        },
+
+    let groups: GroupCoordinator | null = null;
+    if (partitions) {
+      const groupsConfig = groupCoordinatorConfig(config);
+      groups = new GroupCoordinator({
+        config: groupsConfig,
+        log: new BrokerOffsetsLog(groupsConfig, view, topics, partitions),
+        logger: logger.child({ component: "group-coordinator" }),
+        partitionExists: (topic, partition) => partitions.get(topic, partition) !== undefined,
       });
-      servers.push(server);
-      boundPorts[listener.name] = await server.listen();
+      registerGroupMetrics(metrics.registry, groups, { highWatermark: (t, p) => partitions.get(t, p)?.log.highWatermark });
+      // A one-voter quorum keeps the pre-quorum local allocator (its file continues the ids already handed out);
+      // brokers of a multi-node cluster take blocks from the controller so ids never collide.
+      const allocator = quorum.singleNode
+        ? await LocalProducerIdAllocator.open({ dir: config.logDirs[0]!, nodeId: config.nodeId })
+        : new ControllerProducerIdAllocator(controller, config.nodeId, () => node?.brokerLifecycle?.brokerEpoch ?? -1);
+      const producerIds = new ProducerIdManager(allocator);
+      registerProducerIdMetrics(metrics.registry, () => partitions.all(), producerIds);
+      const registry = new HandlerRegistry(ALL_HANDLERS);
+      const context: BrokerContext = {
+        config,
+        nodeId: config.nodeId,
+        clusterId,
+        metadata: view,
+        topics,
+        partitions,
+        metrics,
+        logger,
+        registry,
+        groups,
+        producerIds,
+        quorum: () => node,
+        advertisedEndpoint,
+        ...(replication ? { replication } : {}),
+      };
+      const dispatcher = new KafkaDispatcher(context, registry, logger);
+      const servers: KafkaServer[] = [];
+      cleanups.push(async () => {
+        await Promise.all(servers.map((s) => s.close(SHUTDOWN_DRAIN_TIMEOUT_MS)));
+      });
+      for (const listener of config.listeners) {
+        const server = new KafkaServer(dispatcher, {
+          listener,
+          maxFrameBytes: config.socketRequestMaxBytes,
+          maxInFlightRequests: config.maxInFlightRequestsPerConnection,
+          idleTimeoutMs: config.connectionsMaxIdleMs,
+          listenBacklog: config.values.get("socket.listen.backlog.size") as number,
+          logger,
+          observer: {
+            bytesIn: (n) => metrics.networkBytesIn.inc(n),
+            bytesOut: (n) => metrics.networkBytesOut.inc(n),
+            badInput: (reason) => metrics.connectionsClosedForBadInput.inc({ reason }),
+            connectionsChanged: (open) => metrics.connections.set(open),
+          },
+        });
+        servers.push(server);
+        boundPorts[listener.name] = await server.listen();
+      }
+      // Registered after the servers so it runs before they drain: waiting joins end at once with NOT_COORDINATOR.
+      const groupCoordinator = groups;
+      cleanups.push(() => groupCoordinator.close());
     }
-    // Registered after the servers so it runs before they drain: waiting joins end at once with NOT_COORDINATOR.
-    cleanups.push(() => groups.close());
+
+    const brokerEndpoints: BrokerEndpoint[] = isBroker
+      ? config.advertisedListeners.map((l) => {
+          const e = advertisedEndpoint(l.name);
+          return { name: l.name, host: e.host, port: e.port, securityProtocol: l.securityProtocol };
+        })
+      : [];
+    const started = await startMetadataNode({
+      nodeId: config.nodeId,
+      roles: quorum.roles,
+      voters: quorum.voters,
+      ...(quorum.controllerListener ? { controllerListener: quorum.controllerListener } : {}),
+      logDirs: config.logDirs,
+      ...(partitions ? { logManager: partitions.logManager } : {}),
+      clusterId,
+      brokerEndpoints,
+      rack: (config.values.get("broker.rack") as string | null) ?? null,
+      raft: quorum.raft,
+      sessionTimeoutMs: config.values.get("broker.session.timeout.ms") as number,
+      heartbeatIntervalMs: config.values.get("broker.heartbeat.interval.ms") as number,
+      controlledShutdownTimeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
+      defaultPartitions: config.numPartitions,
+      defaultReplicationFactor: config.defaultReplicationFactor,
+      logger: logger.child({ component: "metadata" }),
+    });
+    node = started;
+    applier = new MetadataApplier(config.nodeId, view, partitions, logger, started.brokerLifecycle?.incarnationId ?? null);
+    applier.start(started);
+
+    // Once registered: import pre-quorum topics, then let stray logs go, then serve groups.
+    const joined = async () => {
+      await started.brokerRegistered();
+      await importLegacyMetadata(config.logDirs[0]!, config.nodeId, controller, logger);
+      applier!.allowStrayLogRemoval();
+    };
+    if (isBroker && quorum.singleNode) {
+      // Nothing else to wait for: serve only once this node's own quorum has it registered and unfenced.
+      await joined();
+      await started.brokerLifecycle!.waitUntilRunning(SINGLE_NODE_READY_TIMEOUT_MS);
+      const target = started.image.offset;
+      await applier.waitFor(() => view.image.offset >= target, SINGLE_NODE_READY_TIMEOUT_MS);
+      groups?.start();
+    } else if (isBroker) {
+      // Other nodes may still be starting: listen now and join in the background.
+      joined().then(() => groups?.start()).catch((err: Error) => {
+        logger.error({ err: err.message }, "this broker cannot join the cluster");
+        reportFatal(err);
+      });
+    }
+
     let metricsPort: number | null = null;
     if (config.metricsPort >= 0) {
       const metricsServer = await startMetricsServer(metrics, config.metricsHost, config.metricsPort);
@@ -123,31 +270,35 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     logger.info(
       {
         nodeId: config.nodeId,
-        clusterId: metadata.clusterId,
+        clusterId,
+        roles: [...quorum.roles],
+        voters: [...quorum.voters.values()].map((v) => `${v.id}@${v.host}:${v.port}`),
         listeners: config.listeners.map((l) => `${l.name}://${l.host}:${boundPorts[l.name]}`),
-        advertised: config.advertisedListeners.map((l) => {
-          const e = context.advertisedEndpoint(l.name);
-          return `${l.name}://${e.host}:${e.port}`;
-        }),
+        advertised: brokerEndpoints.map((e) => `${e.name}://${e.host}:${e.port}`),
+        controllerPort: started.controllerPort,
         logDirs: config.logDirs,
         metricsPort,
-        topics: [...metadata.topics()].length,
+        topics: started.image.topicsById.size,
       },
-      "broker started",
+      "node started",
     );
     let closing: Promise<void> | undefined;
     return {
       nodeId: config.nodeId,
-      clusterId: metadata.clusterId,
+      clusterId,
       ports: { ...boundPorts },
-      port: boundPorts[config.listeners[0]!.name]!,
+      port: isBroker ? boundPorts[config.listeners[0]!.name]! : 0,
+      controllerPort: started.controllerPort,
       metricsPort,
       metrics,
-      close() {
+      metadataNode: started,
+      fatal,
+      close(closeOptions = {}) {
+        controlledShutdown = closeOptions.controlledShutdown ?? true;
         closing ??= (async () => {
-          logger.info("broker shutting down");
+          logger.info("node shutting down");
           await closeAll();
-          logger.info("broker stopped");
+          logger.info("node stopped");
         })();
         return closing;
       },
@@ -156,4 +307,9 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     await closeAll();
     throw err;
   }
+}
+
+/** A controlled shutdown only matters when another broker can take over leadership. */
+function hasOtherLiveBroker(node: MetadataNode | null, nodeId: number): boolean {
+  return node !== null && node.image.unfencedBrokers().some((b) => b.id !== nodeId);
 }

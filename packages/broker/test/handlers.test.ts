@@ -58,7 +58,7 @@ describe("ApiVersions", () => {
     expect(res.errorCode).toBe(ErrorCode.NONE);
     const byKey = new Map(res.apiKeys.map((k) => [k.apiKey, k]));
     expect(byKey.get(ApiKey.Produce)).toMatchObject({ minVersion: 0, maxVersion: 11 });
-    expect(byKey.get(ApiKey.Fetch)).toMatchObject({ minVersion: 4, maxVersion: 12 });
+    expect(byKey.get(ApiKey.Fetch)).toMatchObject({ minVersion: 4, maxVersion: 17 });
     expect(byKey.get(ApiKey.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 12 });
     expect(byKey.get(ApiKey.ApiVersions)).toMatchObject({ minVersion: 0, maxVersion: 4 });
     expect(byKey.get(ApiKey.DescribeAcls)).toBeDefined();

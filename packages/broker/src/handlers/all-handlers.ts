@@ -20,9 +20,11 @@ import { describeAclsHandler } from "./describe-acls.js";
 import { describeClusterHandler } from "./describe-cluster.js";
 import { describeConfigsHandler } from "./describe-configs.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
+import { describeQuorumHandler } from "./describe-quorum.js";
 import { fetchHandler } from "./fetch.js";
 import type { ApiHandler } from "./handler.js";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.js";
+import { initProducerIdHandler } from "./init-producer-id.js";
 import { listOffsetsHandler } from "./list-offsets.js";
 import { metadataHandler } from "./metadata.js";
 import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.js";
@@ -58,4 +60,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any>[] = [
   describeGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  // idempotent producers
+  initProducerIdHandler,
+  // metadata quorum
+  describeQuorumHandler,
 ];

@@ -1,5 +1,5 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
-import { AUTHORIZED_OPERATIONS_OMITTED } from "./metadata.js";
+import { AUTHORIZED_OPERATIONS_OMITTED, clientFacingControllerId, liveBrokers } from "./metadata.js";
 import { defineHandler } from "./handler.js";
 
 /** DescribeCluster endpoint types (KIP-919): 1 = brokers, 2 = controllers. */
@@ -13,11 +13,11 @@ export const describeClusterHandler = defineHandler({
   handle(ctx, request) {
     const broker = ctx.broker;
     const endpointType = request.endpointType ?? ENDPOINT_TYPE_BROKERS;
-    const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, controllerId: broker.nodeId, clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+    const live = liveBrokers(broker, ctx.connection.listenerName);
+    const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, controllerId: clientFacingControllerId(broker, live), clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
     if (endpointType !== ENDPOINT_TYPE_BROKERS) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: "Only broker endpoints can be described.", brokers: [] };
     }
-    const endpoint = broker.advertisedEndpoint(ctx.connection.listenerName);
-    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers: [{ brokerId: broker.nodeId, host: endpoint.host, port: endpoint.port, rack: null }] };
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers: live.map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) };
   },
 });

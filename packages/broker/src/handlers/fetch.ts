@@ -6,6 +6,7 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
 } from "@samsa/protocol";
+import { readForFollower } from "@samsa/replication";
 import type { BrokerContext } from "../broker-context.js";
 import { errorName, kafkaErrorCodeOf } from "./error-mapping.js";
 import { defineHandler, type RequestContext } from "./handler.js";
@@ -50,7 +51,32 @@ async function readOnce(ctx: RequestContext, request: FetchRequest, version: num
       }
       const partition = broker.partitions.get(meta.name, fp.partition);
       if (!partition) {
-        fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        // The topic exists but this broker holds no replica: the client's metadata is stale.
+        fail(meta.partitionCount > fp.partition ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      const replicaId = Math.max(request.replicaId ?? -1, request.replicaState?.replicaId ?? -1);
+      if (replicaId >= 0 && broker.replication) {
+        // A follower's fetch: epoch and divergence checks, a read up to the log end, progress recorded.
+        keys.push(partition.key);
+        let pd: FetchResponsePartitionData;
+        try {
+          pd = await readForFollower(broker.replication.manager, partition.log, meta.name, replicaId, fp, remainingBytes);
+        } catch (err) {
+          fail(kafkaErrorCodeOf(err, ctx.logger, `replica read from ${partition.key}`).errorCode);
+          continue;
+        }
+        // Errors and divergence are answered at once, without waiting for data.
+        if (pd.errorCode !== ErrorCode.NONE || pd.divergingEpoch) hasError = true;
+        const readBytes = Array.isArray(pd.records) ? pd.records.reduce((n, b) => n + b.length, 0) : 0;
+        bytes += readBytes;
+        remainingBytes = Math.max(0, remainingBytes - readBytes);
+        partitions.push(pd);
+        continue;
+      }
+      // Consumers read from leaders only (replica fetching belongs to the replication package).
+      if (!partition.isLeader && (request.replicaId ?? -1) < 0 && (request.replicaState?.replicaId ?? -1) < 0) {
+        fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
         continue;
       }
       keys.push(partition.key);
@@ -106,7 +132,7 @@ export const fetchHandler = defineHandler({
   apiKey: ApiKey.Fetch,
   name: "Fetch",
   minVersion: 4,
-  maxVersion: 12,
+  maxVersion: 17,
   async handle(ctx, request, version) {
     if (version >= 7 && (request.sessionId ?? 0) !== SESSIONLESS) {
       // Sessions are never created (responses carry session id 0), so an

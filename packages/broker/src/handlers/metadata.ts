@@ -2,6 +2,7 @@ import { ApiKey, ErrorCode, ZERO_UUID, type MetadataResponseMetadataResponseTopi
 import type { BrokerContext } from "../broker-context.js";
 import type { TopicMetadata } from "../metadata/metadata-store.js";
 import { TopicOperationError } from "../metadata/topic-manager.js";
+import { NO_LEADER } from "../partitions/partition-manager.js";
 import { INTERNAL_TOPICS, topicNameProblem } from "../metadata/topic-names.js";
 import { defineHandler } from "./handler.js";
 
@@ -9,23 +10,53 @@ import { defineHandler } from "./handler.js";
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 export function describeTopic(broker: BrokerContext, t: TopicMetadata): MetadataResponseMetadataResponseTopic {
-  const nodeId = broker.nodeId;
+  const live = new Set(broker.metadata.brokers().filter((b) => !b.fenced).map((b) => b.id));
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
     isInternal: INTERNAL_TOPICS.has(t.name),
-    partitions: Array.from({ length: t.partitionCount }, (_, p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p,
-      leaderId: nodeId,
-      leaderEpoch: t.leaderEpochs[p] ?? 0,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      offlineReplicas: [],
+    partitions: t.partitions.map((p) => ({
+      // A partition waiting for an ISR member to come back has no leader (-1).
+      errorCode: p.leader === NO_LEADER ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: p.replicas.filter((id) => !live.has(id)),
     })),
     topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };
+}
+
+/**
+ * The live (unfenced) brokers with their endpoint on the listener the client came
+ * through. Before this node has any metadata (still joining) it lists itself, so
+ * clients keep a usable bootstrap.
+ */
+export function liveBrokers(broker: BrokerContext, listenerName: string): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
+  const listed = broker.metadata
+    .brokers()
+    .filter((b) => !b.fenced)
+    .map((b) => {
+      const e = b.endpoints.find((x) => x.name === listenerName) ?? b.endpoints[0];
+      return e ? { nodeId: b.id, host: e.host, port: e.port, rack: b.rack } : null;
+    })
+    .filter((b) => b !== null);
+  if (listed.length > 0) return listed;
+  const self = broker.advertisedEndpoint(listenerName);
+  return [{ nodeId: broker.nodeId, host: self.host, port: self.port, rack: null }];
+}
+
+/**
+ * The "controller" clients send admin requests to. Any broker forwards them to the
+ * active controller, so this is the active controller when it is also a live
+ * broker (combined mode), else this broker (clients cannot reach controller-only nodes).
+ */
+export function clientFacingControllerId(broker: BrokerContext, brokers: ReadonlyArray<{ nodeId: number }>): number {
+  const active = broker.metadata.controllerId();
+  return brokers.some((b) => b.nodeId === active) ? active : broker.nodeId;
 }
 
 function topicError(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
@@ -39,7 +70,6 @@ export const metadataHandler = defineHandler({
   maxVersion: 12,
   async handle(ctx, request, version) {
     const broker = ctx.broker;
-    const endpoint = broker.advertisedEndpoint(ctx.connection.listenerName);
     // v0 used an empty list for "all topics"; v1+ uses null.
     const all = request.topics === null || (version === 0 && request.topics.length === 0);
     const allowAutoCreate = (version < 4 || request.allowAutoTopicCreation !== false) && broker.config.autoCreateTopicsEnable;
@@ -74,11 +104,12 @@ export const metadataHandler = defineHandler({
         }),
       );
     }
+    const brokers = liveBrokers(broker, ctx.connection.listenerName);
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: endpoint.host, port: endpoint.port, rack: null }],
+      brokers,
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: clientFacingControllerId(broker, brokers),
       topics,
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     };

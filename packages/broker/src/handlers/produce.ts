@@ -72,8 +72,15 @@ export const produceHandler = defineHandler({
           continue;
         }
         let appended: Promise<AppendInfo>;
+        const replication = ctx.broker.replication?.manager;
         try {
+          // NOT_LEADER_OR_FOLLOWER, and NOT_ENOUGH_REPLICAS for acks=all below min.insync.replicas, before appending.
+          replication?.checkProduce(topic.name, pd.index, acks);
           appended = partitions.append(partition, records);
+          if (replication && acks === -1) {
+            // acks=all answers once the high watermark covers the append (or with the replication error).
+            appended = appended.then((info) => replication.waitForReplication(topic.name, pd.index, info.lastOffset, request.timeoutMs).then(() => info));
+          }
         } catch (err) {
           appended = Promise.reject(err);
         }

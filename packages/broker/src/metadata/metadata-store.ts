@@ -1,3 +1,14 @@
+/** One partition as the committed cluster metadata has it. */
+export interface PartitionMetadata {
+  readonly partition: number;
+  /** -1 while the partition has no leader. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
 /** What the broker knows about one topic. */
 export interface TopicMetadata {
   readonly name: string;
@@ -6,37 +17,32 @@ export interface TopicMetadata {
   readonly partitionCount: number;
   /** Topic-level config overrides by Kafka name (only explicitly set ones). */
   readonly configs: Readonly<Record<string, string>>;
-  /** Leader epoch per partition; single node: 0 unless bumped. */
+  /** Leader epoch per partition (index = partition id). */
   readonly leaderEpochs: readonly number[];
+  /** Partition states, index = partition id. */
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+/** A registered broker and the listeners it advertises. */
+export interface BrokerMetadata {
+  readonly id: number;
+  readonly rack: string | null;
+  readonly fenced: boolean;
+  readonly endpoints: readonly { readonly name: string; readonly host: string; readonly port: number }[];
 }
 
 /**
- * The broker's view of topic metadata. A local file-backed implementation
- * serves single-node mode; the Raft metadata quorum will provide another.
- * Mutations resolve once durable.
+ * The broker's read-only view of the committed cluster metadata (the metadata
+ * log's image as applied on this node). Changes go through the active controller
+ * (see TopicManager); they show up here once committed and applied.
  */
 export interface MetadataStore {
   readonly clusterId: string;
   topics(): Iterable<TopicMetadata>;
   topic(name: string): TopicMetadata | undefined;
   topicById(topicId: string): TopicMetadata | undefined;
-  createTopic(spec: { name: string; partitionCount: number; configs: Record<string, string> }): Promise<TopicMetadata>;
-  deleteTopic(name: string): Promise<TopicMetadata>;
-  setPartitionCount(name: string, partitionCount: number): Promise<TopicMetadata>;
-  setTopicConfigs(name: string, configs: Record<string, string>): Promise<TopicMetadata>;
-  close(): Promise<void>;
-}
-
-/** Topic already exists (TOPIC_ALREADY_EXISTS). */
-export class TopicExistsError extends Error {
-  readonly code = "TOPIC_ALREADY_EXISTS";
-  readonly errorCode = 36;
-  override name = "TopicExistsError";
-}
-
-/** No such topic (UNKNOWN_TOPIC_OR_PARTITION). */
-export class UnknownTopicError extends Error {
-  readonly code = "UNKNOWN_TOPIC_OR_PARTITION";
-  readonly errorCode = 3;
-  override name = "UnknownTopicError";
+  /** Registered brokers, by id order. */
+  brokers(): readonly BrokerMetadata[];
+  /** The active controller as this node knows it, or -1. */
+  controllerId(): number;
 }

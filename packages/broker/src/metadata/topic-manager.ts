@@ -1,32 +1,19 @@
 import { ErrorCode } from "@samsa/protocol";
+import type { ControllerApi } from "@samsa/raft-controller";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
 import { InvalidTopicConfigError, validateTopicConfigs } from "../config/topic-configs.js";
-import { TopicExistsError, UnknownTopicError, type MetadataStore, type TopicMetadata } from "./metadata-store.js";
+import { controllerFailure } from "./controller-errors.js";
+import type { MetadataStore, TopicMetadata } from "./metadata-store.js";
+import { TopicOperationError } from "./topic-operation-error.js";
 import { collisionKey, topicNameProblem } from "./topic-names.js";
 
-/** A topic operation failed with a Kafka error code (per-topic in responses). */
-export class TopicOperationError extends Error {
-  readonly code = "TOPIC_OPERATION";
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "TopicOperationError";
-  }
-}
+export { TopicOperationError } from "./topic-operation-error.js";
 
-/** What the topic manager needs from the partition layer. */
-export interface PartitionLogs {
-  /** Creates (or opens) the logs of partitions [fromPartition, topic.partitionCount). */
-  createLogs(topic: TopicMetadata, fromPartition: number): Promise<void>;
-  deleteLogs(topic: TopicMetadata): Promise<void>;
-  configChanged(topic: TopicMetadata): void;
-}
-
-/** Bound on partitions per topic, so one request cannot make the broker open unbounded files. */
+/** Bound on partitions per topic, so one request cannot make brokers open unbounded files. */
 export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+/** How long an admin answer waits for a committed change to reach this broker's own metadata. */
+export const METADATA_PROPAGATION_TIMEOUT_MS = 15_000;
 
 export interface CreateTopicSpec {
   name: string;
@@ -39,19 +26,28 @@ export interface CreateTopicSpec {
   configs: Readonly<Record<string, string | null>>;
 }
 
-/** Creates, deletes and changes topics: validation, metadata, then logs. */
+/** Waits until this broker applied metadata satisfying the predicate (false after the timeout). */
+export type MetadataWait = (predicate: (metadata: MetadataStore) => boolean, timeoutMs: number) => Promise<boolean>;
+
+/**
+ * Creates, deletes and changes topics: validates with the broker's rules, sends the
+ * change to the active controller (any broker forwards), and answers once the
+ * controller committed it and this broker applied it, so the caller's next request
+ * to this broker sees the change.
+ */
 export class TopicManager {
   private readonly autoCreating = new Map<string, Promise<TopicMetadata>>();
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly metadata: MetadataStore,
-    private readonly logs: PartitionLogs,
+    private readonly controller: ControllerApi,
+    private readonly waitForMetadata: MetadataWait,
     private readonly logger: Logger,
   ) {}
 
-  /** Validates a creation; returns the resolved partition count and configs. */
-  validateCreate(spec: CreateTopicSpec): { partitionCount: number; replicationFactor: number; configs: Record<string, string> } {
+  /** Validates a creation; returns the resolved partition count, replication factor and configs. */
+  validateCreate(spec: CreateTopicSpec): { partitionCount: number; replicationFactor: number; configs: Record<string, string>; assignments: number[][] | undefined } {
     const problem = topicNameProblem(spec.name);
     if (problem) throw new TopicOperationError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     if (this.metadata.topic(spec.name)) throw new TopicOperationError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
@@ -61,23 +57,32 @@ export class TopicManager {
         throw new TopicOperationError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${t.name}`);
       }
     }
+    const brokers = this.metadata.brokers();
+    const registered = new Set(brokers.map((b) => b.id));
+    const liveCount = brokers.filter((b) => !b.fenced).length;
     let partitionCount: number;
     let replicationFactor: number;
+    let assignments: number[][] | undefined;
     if (spec.assignments && spec.assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
         throw new TopicOperationError(ErrorCode.INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
       }
-      const indexes = spec.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
-      if (indexes.some((p, i) => p !== i)) {
+      const sorted = [...spec.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      if (sorted.some((a, i) => a.partitionIndex !== i)) {
         throw new TopicOperationError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "partitions must be numbered consecutively from 0");
       }
-      for (const a of spec.assignments) {
-        if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.config.nodeId) {
-          throw new TopicOperationError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${a.partitionIndex}: replicas [${a.brokerIds.join(",")}] are not the live broker [${this.config.nodeId}]`);
+      for (const a of sorted) {
+        const unknown = a.brokerIds.filter((id) => !registered.has(id));
+        if (a.brokerIds.length === 0 || unknown.length > 0 || new Set(a.brokerIds).size !== a.brokerIds.length) {
+          throw new TopicOperationError(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `partition ${a.partitionIndex}: replicas [${a.brokerIds.join(",")}] are not distinct registered brokers [${[...registered].join(",")}]`,
+          );
         }
       }
-      partitionCount = indexes.length;
-      replicationFactor = 1;
+      assignments = sorted.map((a) => [...a.brokerIds]);
+      partitionCount = assignments.length;
+      replicationFactor = assignments[0]!.length;
     } else {
       partitionCount = spec.numPartitions === -1 ? this.config.numPartitions : spec.numPartitions;
       replicationFactor = spec.replicationFactor === -1 ? this.config.defaultReplicationFactor : spec.replicationFactor;
@@ -87,8 +92,11 @@ export class TopicManager {
       throw new TopicOperationError(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}.`);
     }
     if (replicationFactor <= 0) throw new TopicOperationError(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
-    if (replicationFactor > 1) {
-      throw new TopicOperationError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    if (!assignments && replicationFactor > liveCount) {
+      throw new TopicOperationError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${liveCount} broker(s) are registered.`,
+      );
     }
     let configs: Record<string, string>;
     try {
@@ -97,27 +105,35 @@ export class TopicManager {
       if (err instanceof InvalidTopicConfigError) throw new TopicOperationError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
-    return { partitionCount, replicationFactor, configs };
+    return { partitionCount, replicationFactor, configs, assignments };
   }
 
   async createTopic(spec: CreateTopicSpec): Promise<TopicMetadata> {
-    const { partitionCount, configs } = this.validateCreate(spec);
-    let topic: TopicMetadata;
+    const { partitionCount, replicationFactor, configs, assignments } = this.validateCreate(spec);
+    let result;
     try {
-      topic = await this.metadata.createTopic({ name: spec.name, partitionCount, configs });
+      [result] = await this.controller.createTopics({
+        topics: [{ name: spec.name, numPartitions: assignments ? -1 : partitionCount, replicationFactor: assignments ? -1 : replicationFactor, configs, ...(assignments ? { assignments } : {}) }],
+      });
     } catch (err) {
-      if (err instanceof TopicExistsError) throw new TopicOperationError(ErrorCode.TOPIC_ALREADY_EXISTS, err.message);
-      throw err;
+      throw controllerFailure(err);
     }
-    try {
-      await this.logs.createLogs(topic, 0);
-    } catch (err) {
-      this.logger.error({ err, topic: spec.name }, "creating partition logs failed; removing the topic");
-      await this.metadata.deleteTopic(spec.name).catch(() => undefined);
-      throw new TopicOperationError(ErrorCode.KAFKA_STORAGE_ERROR, `creating logs failed: ${(err as Error).message}`);
+    if (!result || result.errorCode !== ErrorCode.NONE || result.topicId === null) {
+      throw new TopicOperationError(result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, result?.errorMessage ?? "the controller gave no result");
     }
-    this.logger.info({ topic: spec.name, topicId: topic.topicId, partitions: partitionCount, configs }, "created topic");
-    return topic;
+    const topicId = result.topicId;
+    await this.waitForMetadata((m) => m.topicById(topicId) !== undefined, METADATA_PROPAGATION_TIMEOUT_MS);
+    this.logger.info({ topic: spec.name, topicId, partitions: result.numPartitions, replicationFactor: result.replicationFactor, configs }, "created topic");
+    return (
+      this.metadata.topicById(topicId) ?? {
+        name: spec.name,
+        topicId,
+        partitionCount: result.numPartitions,
+        configs,
+        leaderEpochs: new Array<number>(result.numPartitions).fill(0),
+        partitions: [],
+      }
+    );
   }
 
   /** Auto-creation on Metadata/Produce: concurrent calls for one name share a creation. */
@@ -126,7 +142,8 @@ export class TopicManager {
     if (existing) return Promise.resolve(existing);
     let pending = this.autoCreating.get(name);
     if (!pending) {
-      pending = this.createTopic({ name, numPartitions: -1, replicationFactor: -1, configs: {} }).finally(() => this.autoCreating.delete(name));
+      const replicationFactor = Math.min(this.config.defaultReplicationFactor, Math.max(1, this.metadata.brokers().filter((b) => !b.fenced).length));
+      pending = this.createTopic({ name, numPartitions: -1, replicationFactor, configs: {} }).finally(() => this.autoCreating.delete(name));
       this.autoCreating.set(name, pending);
     }
     return pending;
@@ -134,14 +151,13 @@ export class TopicManager {
 
   async deleteTopic(name: string): Promise<TopicMetadata> {
     if (!this.config.deleteTopicEnable) throw new TopicOperationError(ErrorCode.TOPIC_DELETION_DISABLED, "Topic deletion is disabled.");
-    let topic: TopicMetadata;
-    try {
-      topic = await this.metadata.deleteTopic(name);
-    } catch (err) {
-      if (err instanceof UnknownTopicError) throw new TopicOperationError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
-      throw err;
+    const topic = this.metadata.topic(name);
+    if (!topic) throw new TopicOperationError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
+    const [result] = await this.call(() => this.controller.deleteTopics({ names: [name] }));
+    if (!result || result.errorCode !== ErrorCode.NONE) {
+      throw new TopicOperationError(result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, result?.errorMessage ?? "the controller gave no result");
     }
-    await this.logs.deleteLogs(topic);
+    await this.waitForMetadata((m) => m.topicById(topic.topicId) === undefined, METADATA_PROPAGATION_TIMEOUT_MS);
     this.logger.info({ topic: name, topicId: topic.topicId }, "deleted topic");
     return topic;
   }
@@ -160,20 +176,24 @@ export class TopicManager {
       throw new TopicOperationError(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}.`);
     }
     if (assignments) {
+      // The controller places new partitions itself; explicit placements are checked, not honoured.
       if (assignments.length !== count - topic.partitionCount) {
         throw new TopicOperationError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitionCount} but ${assignments.length} assignments provided.`);
       }
+      const registered = new Set(this.metadata.brokers().map((b) => b.id));
       for (const a of assignments) {
-        if (a.length !== 1 || a[0] !== this.config.nodeId) {
-          throw new TopicOperationError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replicas [${a.join(",")}] are not the live broker [${this.config.nodeId}]`);
+        if (a.length === 0 || a.some((id) => !registered.has(id))) {
+          throw new TopicOperationError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replicas [${a.join(",")}] are not registered brokers [${[...registered].join(",")}]`);
         }
       }
     }
     if (validateOnly) return;
-    const from = topic.partitionCount;
-    const updated = await this.metadata.setPartitionCount(name, count);
-    await this.logs.createLogs(updated, from);
-    this.logger.info({ topic: name, from, to: count }, "added partitions");
+    const [result] = await this.call(() => this.controller.createPartitions({ topics: [{ name, count }] }));
+    if (!result || result.errorCode !== ErrorCode.NONE) {
+      throw new TopicOperationError(result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, result?.errorMessage ?? "the controller gave no result");
+    }
+    await this.waitForMetadata((m) => (m.topicById(topic.topicId)?.partitionCount ?? 0) >= count, METADATA_PROPAGATION_TIMEOUT_MS);
+    this.logger.info({ topic: name, from: topic.partitionCount, to: count }, "added partitions");
   }
 
   /** Validates and (unless validateOnly) replaces the topic's config overrides. */
@@ -188,8 +208,28 @@ export class TopicManager {
       throw err;
     }
     if (validateOnly) return;
-    const updated = await this.metadata.setTopicConfigs(name, valid);
-    this.logs.configChanged(updated);
+    // Sent as explicit sets and deletes, so the controller's result does not depend on what it holds.
+    const changes: Record<string, string | null> = { ...valid };
+    for (const key of Object.keys(topic.configs)) if (!(key in valid)) changes[key] = null;
+    const [result] = await this.call(() => this.controller.incrementalAlterConfigs({ resources: [{ resourceType: "topic", resourceName: name, configs: changes }] }));
+    if (!result || result.errorCode !== ErrorCode.NONE) {
+      throw new TopicOperationError(result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, result?.errorMessage ?? "the controller gave no result");
+    }
+    await this.waitForMetadata((m) => sameRecord(m.topicById(topic.topicId)?.configs, valid), METADATA_PROPAGATION_TIMEOUT_MS);
     this.logger.info({ topic: name, configs: valid }, "changed topic configs");
   }
+
+  private async call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      throw controllerFailure(err);
+    }
+  }
+}
+
+function sameRecord(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>): boolean {
+  if (!a) return true; // deleted meanwhile: nothing left to wait for
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

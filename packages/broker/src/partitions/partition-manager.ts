@@ -1,15 +1,42 @@
+import { ErrorCode, KafkaError } from "@samsa/protocol";
 import { LogManager, logConfigFromTopicConfigs, type AppendInfo, type LogConfig, type PartitionLog } from "@samsa/storage";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
 import { effectiveTopicConfig } from "../config/topic-configs.js";
-import type { MetadataStore, TopicMetadata } from "../metadata/metadata-store.js";
-import type { PartitionLogs } from "../metadata/topic-manager.js";
+import type { PartitionMetadata, TopicMetadata } from "../metadata/metadata-store.js";
 import type { BrokerMetrics } from "../metrics.js";
 import { FetchPurgatory, partitionKey } from "./fetch-purgatory.js";
 
-/** One partition this broker hosts (single node: it leads all of them). */
+/** Kafka's "no leader" id. */
+export const NO_LEADER = -1;
+
+/** Where a partition stands in the committed metadata (structurally the replication package's PartitionAssignment). */
+export interface PartitionAssignment {
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+/** A produce (or other leader-only operation) reached a replica that does not lead the partition. */
+export class NotLeaderOrFollowerError extends KafkaError {
+  readonly code = "NOT_LEADER_OR_FOLLOWER";
+  readonly errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  override name = "NotLeaderOrFollowerError";
+  override retriable = true;
+}
+
+/** One partition replica this broker hosts. */
 export class Partition {
   readonly key: string;
+  /** Leader, follower or (leader -1) a replica waiting for a leader. */
+  role: "leader" | "follower" = "follower";
+  leaderId: number = NO_LEADER;
+  partitionEpoch = 0;
+  replicas: readonly number[] = [];
+  isr: readonly number[] = [];
+
   constructor(
     readonly topic: string,
     readonly index: number,
@@ -20,6 +47,10 @@ export class Partition {
     this.key = partitionKey(topic, index);
   }
 
+  get isLeader(): boolean {
+    return this.role === "leader";
+  }
+
   /** The log dir holding this partition (the parent of its directory). */
   get logDir(): string {
     return this.log.dir.slice(0, this.log.dir.length - this.key.length - 1);
@@ -27,46 +58,86 @@ export class Partition {
 }
 
 /**
- * The broker's partitions over the storage LogManager: opens them at
- * start-up (removing logs of topics that no longer exist), creates and
- * deletes them with topics, appends (then wakes long-polling fetches) and
- * closes them cleanly.
+ * The hook the replication package implements (see docs/architecture.md, broker
+ * section). The broker calls it from one serial queue, in metadata-log order, after
+ * the partition's fields (`role`, `leaderId`, `leaderEpoch`, `isr`, ...) are updated
+ * and, for the first call, after its log is open. Returned promises are awaited
+ * before the next metadata change is applied.
  */
-export class PartitionManager implements PartitionLogs {
+export interface ReplicaRoleHandler {
+  /** This broker leads the partition: on a role flip, a new leader epoch, or an ISR / partition-epoch change. */
+  becomeLeader(partition: Partition, assignment: PartitionAssignment): void | Promise<void>;
+  /** Another broker (or nobody, leader -1) leads: on a role flip, a new leader, epoch or ISR. */
+  becomeFollower(partition: Partition, assignment: PartitionAssignment): void | Promise<void>;
+  /** The replica leaves this broker (topic deleted or replica moved away); its log is deleted right after. */
+  stopReplica(partition: Partition): void | Promise<void>;
+  /**
+   * The leader appended producer batches. With it, the handler owns the high
+   * watermark (replication moves it once the ISR has the records); without it,
+   * an acknowledged append is committed at once (single replica).
+   */
+  leaderAppended?(partition: Partition, info: AppendInfo): void;
+}
+
+/**
+ * Without replication the leader's acknowledged appends are its committed data (RF=1
+ * semantics) and a follower only refuses clients.
+ */
+export const SINGLE_REPLICA_ROLES: ReplicaRoleHandler = {
+  becomeLeader(partition) {
+    partition.log.highWatermark = partition.log.logEndOffset;
+  },
+  becomeFollower() {},
+  stopReplica() {},
+};
+
+export interface PartitionManagerOptions {
+  config: BrokerConfig;
+  clusterId: string;
+  metrics: BrokerMetrics;
+  logger: Logger;
+  /** Log settings of logs found on disk at open; undefined: broker defaults. */
+  configForTopic: (topic: string) => LogConfig | undefined;
+}
+
+/**
+ * The broker's partition replicas over the storage LogManager. Metadata changes
+ * (applied in log order by MetadataApplier) create and delete replicas and change
+ * their roles; produce appends only on leaders, then wakes long-polling fetches.
+ */
+export class PartitionManager {
   private readonly partitions = new Map<string, Partition>();
   readonly purgatory = new FetchPurgatory();
+  private roles: ReplicaRoleHandler = SINGLE_REPLICA_ROLES;
 
   private constructor(
     private readonly config: BrokerConfig,
-    private readonly logs: LogManager,
+    /** Shared with the metadata node: the metadata log is one of its partitions. */
+    readonly logManager: LogManager,
     private readonly metrics: BrokerMetrics,
     private readonly logger: Logger,
   ) {}
 
-  static async open(options: { config: BrokerConfig; metadata: MetadataStore; metrics: BrokerMetrics; logger: Logger }): Promise<PartitionManager> {
-    const { config, metadata, logger } = options;
+  static async open(options: PartitionManagerOptions): Promise<PartitionManager> {
+    const { config, logger } = options;
     const logs = await LogManager.open({
       logDirs: config.logDirs,
       nodeId: config.nodeId,
-      clusterId: metadata.clusterId,
+      clusterId: options.clusterId,
       logger: logger.child({ component: "storage" }),
-      configForTopic: (topic) => {
-        const t = metadata.topic(topic);
-        return t ? logConfigFor(config, t) : undefined;
-      },
+      configForTopic: options.configForTopic,
       retentionCheckIntervalMs: config.values.get("log.retention.check.interval.ms") as number,
     });
-    const manager = new PartitionManager(config, logs, options.metrics, logger);
-    for (const log of logs.logs()) {
-      const t = metadata.topic(log.topic);
-      if (!t || log.partition >= t.partitionCount) {
-        logger.warn({ topic: log.topic, partition: log.partition }, "removing the log of a partition that no longer exists");
-        await logs.deleteLog(log.topic, log.partition);
-      }
-    }
-    for (const t of metadata.topics()) await manager.createLogs(t, 0);
-    logs.startBackgroundTasks();
-    return manager;
+    return new PartitionManager(config, logs, options.metrics, logger);
+  }
+
+  /** Installs the replication package's role handler (before metadata is applied). */
+  setRoleHandler(handler: ReplicaRoleHandler): void {
+    this.roles = handler;
+  }
+
+  startBackgroundTasks(): void {
+    this.logManager.startBackgroundTasks();
   }
 
   get(topic: string, partition: number): Partition | undefined {
@@ -77,28 +148,71 @@ export class PartitionManager implements PartitionLogs {
     return this.partitions.values();
   }
 
-  async createLogs(topic: TopicMetadata, fromPartition: number): Promise<void> {
-    const config = logConfigFor(this.config, topic);
-    for (let p = fromPartition; p < topic.partitionCount; p++) {
-      const key = partitionKey(topic.name, p);
-      if (this.partitions.has(key)) continue;
-      const log = await this.logs.createLog(topic.name, p, config);
-      // Single replica: everything recovered or acknowledged is committed.
-      log.highWatermark = log.logEndOffset;
-      this.partitions.set(key, new Partition(topic.name, p, topic.topicId, log, topic.leaderEpochs[p] ?? 0));
+  /**
+   * Applies one partition's committed state: opens or creates its log when this
+   * broker is a replica, then becomes leader or follower; removes the replica when
+   * this broker is no longer listed.
+   */
+  async applyPartition(topic: TopicMetadata, state: PartitionMetadata, nodeId: number): Promise<void> {
+    const key = partitionKey(topic.name, state.partition);
+    let partition = this.partitions.get(key);
+    if (!state.replicas.includes(nodeId)) {
+      if (partition) await this.removeReplica(partition);
+      return;
+    }
+    const isNew = !partition || partition.topicId !== topic.topicId;
+    if (partition && isNew) await this.removeReplica(partition);
+    if (!partition || isNew) {
+      const log = this.logManager.getLog(topic.name, state.partition) ?? (await this.logManager.createLog(topic.name, state.partition, logConfigFor(this.config, topic)));
+      partition = new Partition(topic.name, state.partition, topic.topicId, log, state.leaderEpoch);
+      this.partitions.set(key, partition);
+    }
+    const role = state.leader === nodeId ? "leader" : "follower";
+    const changed =
+      isNew ||
+      partition.role !== role ||
+      partition.leaderId !== state.leader ||
+      partition.leaderEpoch !== state.leaderEpoch ||
+      partition.partitionEpoch !== state.partitionEpoch;
+    if (!changed) return;
+    const wasLeader = partition.isLeader;
+    partition.role = role;
+    partition.leaderId = state.leader;
+    partition.leaderEpoch = state.leaderEpoch;
+    partition.partitionEpoch = state.partitionEpoch;
+    partition.replicas = state.replicas;
+    partition.isr = state.isr;
+    const assignment: PartitionAssignment = { replicas: state.replicas, isr: state.isr, leader: state.leader, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch };
+    if (role === "leader") await this.roles.becomeLeader(partition, assignment);
+    else await this.roles.becomeFollower(partition, assignment);
+    if (wasLeader !== partition.isLeader || isNew) {
+      this.logger.info({ partition: key, role, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr }, "partition role changed");
+      // Long-polling fetches re-read and answer NOT_LEADER_OR_FOLLOWER or data.
+      this.purgatory.notify(key);
     }
     this.updateGauges();
   }
 
-  async deleteLogs(topic: TopicMetadata): Promise<void> {
-    for (let p = 0; p < topic.partitionCount; p++) {
-      const key = partitionKey(topic.name, p);
-      if (!this.partitions.delete(key)) continue;
-      // Waiting fetches re-read and find the partition gone.
-      this.purgatory.notify(key);
-      await this.logs.deleteLog(topic.name, p);
+  /** Removes every replica of a deleted topic (by id, so a re-created namesake survives). */
+  async deleteTopic(name: string, topicId: string): Promise<void> {
+    for (const partition of [...this.partitions.values()]) {
+      if (partition.topic === name && partition.topicId === topicId) await this.removeReplica(partition);
     }
-    this.updateGauges();
+  }
+
+  /**
+   * Deletes logs on disk that the caught-up metadata does not place here (topics
+   * deleted or replicas moved while this broker was down). `keep` says which
+   * (topic, partition) logs are wanted; the metadata log itself is never touched.
+   */
+  async removeStrayLogs(keep: (topic: string, partition: number) => boolean, internalTopics: ReadonlySet<string>): Promise<void> {
+    for (const log of this.logManager.logs()) {
+      if (internalTopics.has(log.topic) || keep(log.topic, log.partition)) continue;
+      this.logger.warn({ topic: log.topic, partition: log.partition }, "removing the log of a partition this broker no longer hosts");
+      const hosted = this.partitions.get(partitionKey(log.topic, log.partition));
+      if (hosted) await this.removeReplica(hosted);
+      else await this.logManager.deleteLog(log.topic, log.partition);
+    }
   }
 
   configChanged(topic: TopicMetadata): void {
@@ -112,9 +226,11 @@ export class PartitionManager implements PartitionLogs {
    * watermark and wakes fetchers.
    */
   async append(partition: Partition, records: Buffer): Promise<AppendInfo> {
+    if (!partition.isLeader) throw new NotLeaderOrFollowerError(`this broker does not lead ${partition.key} (leader ${partition.leaderId})`);
     const info = await partition.log.appendAsLeader(records, partition.leaderEpoch);
     const log = partition.log;
-    if (info.lastOffset + 1 > log.highWatermark) log.highWatermark = info.lastOffset + 1;
+    if (this.roles.leaderAppended) this.roles.leaderAppended(partition, info);
+    else if (info.lastOffset + 1 > log.highWatermark) log.highWatermark = info.lastOffset + 1;
     this.metrics.messagesIn.inc({ topic: partition.topic }, info.recordCount);
     this.metrics.bytesIn.inc({ topic: partition.topic }, info.bytes);
     this.purgatory.notify(partition.key);
@@ -124,17 +240,28 @@ export class PartitionManager implements PartitionLogs {
   /** Clean shutdown: drains appends, fsyncs, writes checkpoints and the clean-shutdown marker. */
   async close(): Promise<void> {
     this.partitions.clear();
-    await this.logs.close();
+    await this.logManager.close();
+  }
+
+  private async removeReplica(partition: Partition): Promise<void> {
+    this.partitions.delete(partition.key);
+    await this.roles.stopReplica(partition);
+    // Waiting fetches re-read and find the partition gone.
+    this.purgatory.notify(partition.key);
+    await this.logManager.deleteLog(partition.topic, partition.index);
+    this.updateGauges();
   }
 
   private updateGauges(): void {
+    let leaders = 0;
+    for (const p of this.partitions.values()) if (p.isLeader) leaders++;
     this.metrics.partitions.set(this.partitions.size);
-    this.metrics.leaders.set(this.partitions.size);
+    this.metrics.leaders.set(leaders);
   }
 }
 
 /** The storage settings of a topic: its overrides over the broker defaults. */
-export function logConfigFor(config: BrokerConfig, topic: TopicMetadata): LogConfig {
+export function logConfigFor(config: BrokerConfig, topic: Pick<TopicMetadata, "configs">): LogConfig {
   const named: Record<string, string | number | readonly string[]> = {};
   for (const [name, value] of effectiveTopicConfig(config, topic.configs)) {
     if (value === null || typeof value === "boolean") continue;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JoinOutcome } from "../../src/groups/classic-group.js";
 import type { GroupCoordinator } from "../../src/groups/group-coordinator.js";
 import type { JoinRequest } from "../../src/groups/group-membership.js";
-import { MemoryOffsetsLog, newCoordinator, settle, type ManualScheduler } from "./fake-runtime.js";
+import { newCoordinator, settle, type ManualScheduler } from "./fake-runtime.js";
 
 const SESSION_MS = 1_000;
 const REBALANCE_MS = 5_000;

@@ -151,6 +151,14 @@ describe.sequential("group APIs on the wire", () => {
     const all = await client.send(ApiKey.OffsetFetch, 7, { groupId, topics: null, requireStable: true });
     expect(all.errorCode).toBe(ErrorCode.NONE);
     expect(all.topics).toEqual([{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 17, committedLeaderEpoch: -1, metadata: "checkpoint", errorCode: ErrorCode.NONE }] }]);
+
+    const metrics = await running.broker.metrics.registry.metrics();
+    const labels = `consumergroup="${groupId}",topic="${topic}",partition="0"`;
+    expect(metrics).toContain(`kafka_consumergroup_current_offset{${labels}} 17`);
+    // Nothing was produced, so the committed offset is past the log end: no lag.
+    expect(metrics).toContain(`kafka_consumergroup_lag{${labels}} 0`);
+    expect(metrics).toContain(`kafka_consumergroup_members{consumergroup="${groupId}"} 1`);
+    expect(metrics).toMatch(/kafka_coordinator_group_groupmetadatamanager_numgroups\{state="Stable"\} [1-9]/);
   });
 
   it("deletes a group only once it is empty", async () => {

@@ -10,6 +10,8 @@ import { PerfBatchPool } from "./perf-batches.js";
 import { COMPRESSION_CODES, type CompressionName } from "@samsa/client";
 
 const PROGRESS_INTERVAL_MS = 5_000;
+/** Large fetches amortize the per-request round trip; one response of this size is in memory at a time, plus one being fetched. */
+const DEFAULT_FETCH_MAX_BYTES = 16 * 1024 * 1024;
 
 interface PerfProduceArgs extends ClientArgs {
   topic: string;
@@ -26,6 +28,7 @@ interface PerfProduceArgs extends ClientArgs {
 interface PerfConsumeArgs extends ClientArgs {
   topic: string;
   messages: number;
+  "fetch-max-bytes": number;
   "max-duration-ms": number;
   "from-beginning": boolean;
 }
@@ -57,6 +60,7 @@ export function perfCommand(ctx: CommandContext) {
             .option("topic", { type: "string", demandOption: true })
             .option("messages", { type: "number", demandOption: true, describe: "records to read" })
             .option("from-beginning", { type: "boolean", default: true, describe: "start at the earliest offset" })
+            .option("fetch-max-bytes", { type: "number", default: DEFAULT_FETCH_MAX_BYTES, describe: "bytes per partition per fetch" })
             .option("max-duration-ms", { type: "number", default: 300_000, describe: "stop after this long even if records remain" }),
         (args) => perfConsume(ctx, args),
       )
@@ -139,8 +143,9 @@ async function paceTo(startedAt: number, sent: number, recordsPerSec: number): P
 
 async function perfConsume(ctx: CommandContext, args: PerfConsumeArgs): Promise<void> {
   const wanted = positiveInt(args.messages, "messages");
+  const fetchMaxBytes = positiveInt(args["fetch-max-bytes"], "fetch-max-bytes");
   await withClient(args, async (client: KafkaClient) => {
-    const consumer = new Consumer(client, { maxWaitMs: 100, partitionMaxBytes: 8 * 1024 * 1024, fetchAhead: true });
+    const consumer = new Consumer(client, { maxWaitMs: 100, partitionMaxBytes: fetchMaxBytes, maxBytes: Math.max(fetchMaxBytes, 50 * 1024 * 1024), fetchAhead: true });
     await consumer.assign(args.topic, undefined, args["from-beginning"] ? "earliest" : "latest");
     const startedAt = performance.now();
     const cpuAtStart = process.cpuUsage();

@@ -18,9 +18,12 @@ export function serverCommand(ctx: CommandContext) {
           const config = loadBrokerConfig({ configFile: args.config, overrides: asStringList(args.override), env: ctx.io.env });
           const logger = createLogger({ level: config.logLevel });
           const broker = await startBroker(config, { logger });
-          await whenAborted(ctx.io.interrupted);
+          // A refused registration (duplicate node.id, other cluster) ends the process with an error.
+          const fatal = await Promise.race([whenAborted(ctx.io.interrupted).then(() => null), broker.fatal]);
           logger.info("shutting down");
-          await broker.close();
+          // SIGTERM/SIGINT: controlled shutdown moves this broker's leaderships away first.
+          await broker.close({ controlledShutdown: fatal === null });
+          if (fatal) throw fatal;
         },
       )
       .demandCommand(1, "name a server subcommand (start)");

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { MetadataImage } from "../metadata/image.js";
 import { encodeMetadataRecord } from "../metadata/codec.js";
 import type { MetadataRecord } from "../metadata/records.js";
-import type { ProposeResult, RaftStatus } from "../raft/core.js";
+import type { ProposeResult, RaftStatus, ReplicaState } from "../raft/core.js";
 import type { NodeId } from "../raft/types.js";
-import type { ControllerApi, CreateTopicsRequest, ElectLeadersRequest } from "../service/controller-api.js";
+import type { ControllerApi, CreateTopicsRequest, ElectLeadersRequest, QuorumDescription, QuorumReplicaDescription } from "../service/controller-api.js";
 import {
   allocateProducerIds,
   alterConfigs,
@@ -41,6 +41,8 @@ export const DEFAULT_LEADER_IMBALANCE_CHECK_INTERVAL_MS = 300_000;
 export interface ControllerRaft {
   status(): RaftStatus;
   propose(payloads: readonly Uint8Array[]): ProposeResult;
+  /** The leader's view of the replicas, for DescribeQuorum (absent: only the leader itself is described). */
+  replicaStates?(): ReplicaState[];
 }
 
 export interface QuorumControllerOptions {
@@ -212,6 +214,21 @@ export class QuorumController implements ControllerApi {
 
   allocateProducerIds(request: { readonly brokerId: NodeId; readonly brokerEpoch: number }): Promise<AllocateProducerIdsResponse> {
     return this.write((image) => allocateProducerIds(image, request));
+  }
+
+  describeQuorum(_request: Readonly<Record<string, never>> = {}): Promise<QuorumDescription> {
+    this.checkLeadership();
+    if (this.activeEpoch === null) return Promise.reject(new NotControllerError(this.knownLeader(), `node ${this.options.nodeId} is not the active controller`));
+    const status = this.options.raft.status();
+    const states = this.options.raft.replicaStates?.() ?? [{ nodeId: this.options.nodeId, isVoter: true, logEndOffset: status.logEndOffset, lastFetchMs: this.nowMs(), lastCaughtUpMs: this.nowMs() }];
+    const describe = (r: ReplicaState): QuorumReplicaDescription => ({ replicaId: r.nodeId, logEndOffset: r.logEndOffset, lastFetchTimestamp: r.lastFetchMs, lastCaughtUpTimestamp: r.lastCaughtUpMs });
+    return Promise.resolve({
+      leaderId: this.options.nodeId,
+      leaderEpoch: status.epoch,
+      highWatermark: status.highWatermark,
+      voters: states.filter((r) => r.isVoter).map(describe),
+      observers: states.filter((r) => !r.isVoter).map(describe),
+    });
   }
 
   /** Fails every waiting request (shutdown). */

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { RaftCore, type ProposeResult, type RaftStatus, type Ready } from "../raft/core.js";
+import { RaftCore, type ProposeResult, type RaftStatus, type Ready, type ReplicaState } from "../raft/core.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { RaftLog } from "../raft/log.js";
 import { isRequest, type RaftMessage } from "../raft/messages.js";
@@ -86,6 +86,11 @@ export class RaftNode {
 
   status(): RaftStatus {
     return this.core.status();
+  }
+
+  /** The leader's view of the replicas (empty unless this node leads). */
+  replicaStates(): ReplicaState[] {
+    return this.core.replicaStates();
   }
 
   propose(payloads: readonly Uint8Array[]): ProposeResult {

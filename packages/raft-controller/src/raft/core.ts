@@ -59,6 +59,16 @@ export interface RaftStatus {
   readonly epochStartOffset: number | null;
 }
 
+/** One replica as the leader sees it (KRaft's DescribeQuorum ReplicaState). */
+export interface ReplicaState {
+  readonly nodeId: NodeId;
+  readonly isVoter: boolean;
+  /** -1 when the replica has not fetched in this epoch. */
+  readonly logEndOffset: number;
+  readonly lastFetchMs: number;
+  readonly lastCaughtUpMs: number;
+}
+
 export type ProposeResult =
   | { readonly ok: true; readonly epoch: number; readonly firstOffset: number; readonly lastOffset: number }
   | { readonly ok: false; readonly error: "NOT_LEADER"; readonly leaderId: NodeId | null; readonly epoch: number };
@@ -67,6 +77,8 @@ interface ReplicaProgress {
   /** The replica's log end as validated by its last fetch in this epoch. */
   endOffset: number;
   lastFetchMs: number;
+  /** Last time a fetch from the replica reached the leader's log end (-1: never in this epoch). */
+  lastCaughtUpMs: number;
   lastBeginQuorumSentMs: number;
 }
 
@@ -329,6 +341,24 @@ export class RaftCore {
     };
   }
 
+  /**
+   * The leader's view of every replica that fetched in this epoch (DescribeQuorum):
+   * log end, last fetch and last caught-up times. The leader itself is listed with
+   * its own log end. Empty on a node that does not lead.
+   */
+  replicaStates(): ReplicaState[] {
+    if (this.role !== "leader") return [];
+    const states: ReplicaState[] = [{ nodeId: this.config.nodeId, logEndOffset: this.log.endOffset(), lastFetchMs: this.nowMs, lastCaughtUpMs: this.nowMs, isVoter: this.isVoter }];
+    for (const [id, p] of this.replicas) {
+      if (id === this.config.nodeId) continue;
+      states.push({ nodeId: id, logEndOffset: p.endOffset, lastFetchMs: p.lastFetchMs, lastCaughtUpMs: p.lastCaughtUpMs, isVoter: this.config.voters.includes(id) });
+    }
+    for (const id of this.config.voters) {
+      if (!states.some((s) => s.nodeId === id)) states.push({ nodeId: id, logEndOffset: -1, lastFetchMs: -1, lastCaughtUpMs: -1, isVoter: true });
+    }
+    return states;
+  }
+
   quorumState(): QuorumState {
     return { epoch: this.epoch, votedId: this.votedId, leaderId: this.leaderId };
   }
@@ -408,7 +438,7 @@ export class RaftCore {
     for (const id of this.config.voters) {
       if (id === this.config.nodeId) continue;
       // Everyone gets one fetch timeout of grace before check-quorum counts them missing.
-      this.replicas.set(id, { endOffset: 0, lastFetchMs: this.nowMs, lastBeginQuorumSentMs: this.nowMs });
+      this.replicas.set(id, { endOffset: 0, lastFetchMs: this.nowMs, lastCaughtUpMs: -1, lastBeginQuorumSentMs: this.nowMs });
       this.send(id, { type: "BeginQuorumEpochRequest", epoch: this.epoch, leaderId: this.config.nodeId });
     }
     // The leader-change entry is the first entry of this epoch; committing it commits everything before.
@@ -633,7 +663,7 @@ export class RaftCore {
     if (request.epoch < this.epoch) return this.fetchError(message, "FENCED_LEADER_EPOCH");
     let progress = this.replicas.get(request.replicaId);
     if (!progress) {
-      progress = { endOffset: 0, lastFetchMs: this.nowMs, lastBeginQuorumSentMs: this.nowMs };
+      progress = { endOffset: 0, lastFetchMs: this.nowMs, lastCaughtUpMs: -1, lastBeginQuorumSentMs: this.nowMs };
       this.replicas.set(request.replicaId, progress);
     }
     progress.lastFetchMs = this.nowMs;
@@ -647,6 +677,7 @@ export class RaftCore {
     }
     // The replica's log matches ours up to fetchOffset, and it flushed before asking.
     progress.endOffset = Math.max(progress.endOffset, request.fetchOffset);
+    if (request.fetchOffset >= this.log.endOffset()) progress.lastCaughtUpMs = this.nowMs;
     const advanced = this.config.voters.includes(request.replicaId) && this.maybeAdvanceHighWatermark();
     if (!advanced && request.fetchOffset >= this.log.endOffset() && request.maxWaitMs > 0) {
       this.parkedFetches.set(request.replicaId, { message, deadlineMs: this.nowMs + Math.min(request.maxWaitMs, this.config.fetchMaxWaitMs) });

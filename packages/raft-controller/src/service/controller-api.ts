@@ -26,6 +26,26 @@ export interface ElectLeadersRequest {
   readonly partitions: readonly { topicId: string; partitionId: number }[] | "all";
 }
 
+/** One replica of the metadata log as the Raft leader sees it. */
+export interface QuorumReplicaDescription {
+  readonly replicaId: NodeId;
+  /** -1 when it has not fetched in the leader's epoch. */
+  readonly logEndOffset: number;
+  /** Wall-clock ms of its last fetch (-1: none in this epoch). */
+  readonly lastFetchTimestamp: number;
+  /** Wall-clock ms of its last fetch that reached the leader's log end (-1: never). */
+  readonly lastCaughtUpTimestamp: number;
+}
+
+/** DescribeQuorum: the metadata quorum as its leader (the active controller) sees it. */
+export interface QuorumDescription {
+  readonly leaderId: NodeId;
+  readonly leaderEpoch: number;
+  readonly highWatermark: number;
+  readonly voters: readonly QuorumReplicaDescription[];
+  readonly observers: readonly QuorumReplicaDescription[];
+}
+
 /**
  * What the active controller serves. `QuorumController` implements it locally on the
  * Raft leader; `ControllerClient` implements it remotely from any node, so the broker
@@ -44,6 +64,8 @@ export interface ControllerApi {
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResult[]>;
   allocateProducerIds(request: { readonly brokerId: NodeId; readonly brokerEpoch: number }): Promise<AllocateProducerIdsResponse>;
+  /** The quorum's leader, epoch, high watermark and every replica's progress (writes nothing). */
+  describeQuorum(request: Readonly<Record<string, never>>): Promise<QuorumDescription>;
 }
 
 export type ControllerOperation = keyof ControllerApi;
@@ -59,4 +81,5 @@ export const CONTROLLER_OPERATIONS: readonly ControllerOperation[] = [
   "alterPartition",
   "electLeaders",
   "allocateProducerIds",
+  "describeQuorum",
 ];

@@ -82,6 +82,7 @@ export class ControllerClient implements ControllerApi {
   alterPartition = this.operation("alterPartition");
   electLeaders = this.operation("electLeaders");
   allocateProducerIds = this.operation("allocateProducerIds");
+  describeQuorum = this.operation("describeQuorum");
 
   close(): void {
     this.closed = true;

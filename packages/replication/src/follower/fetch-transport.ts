@@ -1,0 +1,18 @@
+import type { FetchRequest, FetchResponse } from "@samsa/protocol";
+import type { NodeId } from "../types.js";
+
+/**
+ * Fetch v12: the first version with the follower fields replication needs
+ * (lastFetchedEpoch in, divergingEpoch and currentLeader out) that still names
+ * topics; every Kafka broker since 2.7 and Samsa serve it.
+ */
+export const REPLICA_FETCH_VERSION = 12;
+
+/** One connection to a source broker, used by that broker's replica fetcher (one request at a time). */
+export interface FetchTransport {
+  fetch(request: FetchRequest, timeoutMs: number): Promise<FetchResponse>;
+  close(): void;
+}
+
+/** Opens a transport to `brokerId`, or undefined while its address is unknown. */
+export type FetchTransportFactory = (brokerId: NodeId) => FetchTransport | undefined;

@@ -1,0 +1,44 @@
+import { ErrorCode, type FetchRequestFetchPartition, type FetchResponsePartitionData } from "@samsa/protocol";
+import type { NodeId, ReplicaLog } from "../types.js";
+import type { ReplicaManager } from "../replica-manager.js";
+
+/** The leader's log with the read a follower fetch needs (PartitionLog fits). */
+export interface ReadableReplicaLog extends ReplicaLog {
+  read(fetchOffset: number, maxBytes: number, upperBoundOffset?: number): Promise<{ records: Buffer }>;
+}
+
+/**
+ * Serves one partition of a follower's Fetch on the leader: the epoch and
+ * divergence checks, a read up to the log end (followers read past the HW),
+ * then the follower's progress is recorded, which may advance the HW and
+ * complete acks=all produces. The records are the log's bytes, untouched.
+ * `maxBytes` is what is left of the request's response budget.
+ */
+export async function readForFollower(
+  manager: ReplicaManager,
+  log: ReadableReplicaLog,
+  topic: string,
+  replicaId: NodeId,
+  fp: FetchRequestFetchPartition,
+  maxBytes: number,
+): Promise<FetchResponsePartitionData> {
+  const base = { partitionIndex: fp.partition, abortedTransactions: null, preferredReadReplica: -1 };
+  const check = manager.checkFollowerFetch(topic, fp.partition, replicaId, {
+    fetchOffset: fp.fetchOffset,
+    currentLeaderEpoch: fp.currentLeaderEpoch ?? -1,
+    lastFetchedEpoch: fp.lastFetchedEpoch ?? -1,
+  });
+  const hwAndStart = () => ({ highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset });
+  if (check.kind === "error") {
+    const known = check.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE;
+    return { ...base, errorCode: check.errorCode, ...(known ? hwAndStart() : { highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }), records: [] };
+  }
+  if (check.kind === "diverging") {
+    return { ...base, errorCode: ErrorCode.NONE, ...hwAndStart(), divergingEpoch: { epoch: check.epoch, endOffset: check.endOffset }, records: [] };
+  }
+  const leaderLogEndOffset = log.logEndOffset;
+  const limit = Math.max(0, Math.min(fp.partitionMaxBytes, maxBytes));
+  const read = fp.fetchOffset < leaderLogEndOffset ? await log.read(fp.fetchOffset, limit, leaderLogEndOffset) : { records: Buffer.alloc(0) };
+  manager.recordFollowerFetch(topic, fp.partition, replicaId, fp.fetchOffset, leaderLogEndOffset);
+  return { ...base, errorCode: ErrorCode.NONE, ...hwAndStart(), records: read.records.length > 0 ? [read.records] : [] };
+}
