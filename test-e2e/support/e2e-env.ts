@@ -5,8 +5,12 @@
  */
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
-/** Tag of the image the global setup builds from docker/Dockerfile. */
-export const SAMSA_IMAGE = process.env.SAMSA_E2E_IMAGE ?? "samsa:e2e";
+/**
+ * Tag of the image under test. The global setup builds it from docker/Dockerfile,
+ * unless E2E_PREBUILT_IMAGE names an image to test as it is (a release candidate).
+ */
+export const PREBUILT_IMAGE = process.env.E2E_PREBUILT_IMAGE || undefined;
+export const SAMSA_IMAGE = PREBUILT_IMAGE ?? "samsa:e2e";
 
 /** In CI a missing engine or tool is a failure, elsewhere a reason to skip. */
 export const IN_CI = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";

@@ -1,4 +1,4 @@
-import { IN_CI, SAMSA_IMAGE } from "./e2e-env.js";
+import { IN_CI, PREBUILT_IMAGE, SAMSA_IMAGE } from "./e2e-env.js";
 import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,11 @@ export default async function setup(project: TestProject): Promise<void> {
     const message = `no Docker engine reachable (${problem}); skipping the container tests. Run scripts/docker-engine.sh to install and start one.`;
     process.stderr.write(`\ntest-e2e: ${message}\n\n`);
     project.provide("dockerUnavailable", message);
+    return;
+  }
+  if (PREBUILT_IMAGE !== undefined) {
+    process.stderr.write(`test-e2e: testing the prebuilt image ${PREBUILT_IMAGE} (E2E_PREBUILT_IMAGE); not building\n`);
+    project.provide("dockerUnavailable", null);
     return;
   }
   // FROM node:20-bookworm-slim must resolve: pulled, or built locally where no registry is reachable.

@@ -137,7 +137,9 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     // Registered here so it runs after the listeners drained: leave the quorum, then close the logs.
     cleanups.push(async () => {
       await applier?.close();
-      await node?.close({ controlledShutdown: controlledShutdown && hasOtherLiveBroker(node, config.nodeId) });
+      // Also alone: the controlled shutdown fences this incarnation, so the next start registers at once
+      // instead of waiting for the old session to expire.
+      await node?.close({ controlledShutdown });
     });
 
     const waitForMetadata = (predicate: Parameters<MetadataApplier["waitFor"]>[0], timeoutMs: number) => applier?.waitFor(predicate, timeoutMs) ?? Promise.resolve(false);
@@ -250,8 +252,9 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       // Nothing else to wait for: serve only once this node's own quorum has it registered and unfenced.
       await joined();
       await started.brokerLifecycle!.waitUntilRunning(SINGLE_NODE_READY_TIMEOUT_MS);
-      const target = started.image.offset;
-      await applier.waitFor(() => view.image.offset >= target, SINGLE_NODE_READY_TIMEOUT_MS);
+      // A restart re-registers (a new incarnation), which leaves partitions leaderless until the
+      // controller, seeing the broker unfenced, gives them their ISR member back as leader.
+      await applier.waitFor(() => view.image.offset >= started.image.offset && !hasElectableLeaderlessPartition(started), SINGLE_NODE_READY_TIMEOUT_MS);
       groups?.start();
     } else if (isBroker) {
       // Other nodes may still be starting: listen now and join in the background.
@@ -309,7 +312,11 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
   }
 }
 
-/** A controlled shutdown only matters when another broker can take over leadership. */
-function hasOtherLiveBroker(node: MetadataNode | null, nodeId: number): boolean {
-  return node !== null && node.image.unfencedBrokers().some((b) => b.id !== nodeId);
+/** A partition without a leader although an ISR member is live: the controller is about to elect it. */
+function hasElectableLeaderlessPartition(node: MetadataNode): boolean {
+  const image = node.image;
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions.values()) if (p.leader < 0 && p.isr.some((id) => image.isUnfenced(id))) return true;
+  }
+  return false;
 }

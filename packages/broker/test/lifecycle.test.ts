@@ -85,11 +85,11 @@ describe("broker lifecycle", () => {
     }
   });
 
-  it("refuses to start as a controller-only node, naming the key", async () => {
+  it("refuses a broker-only node without controller.quorum.voters, naming the key", async () => {
     const dir = mkdtempSync(join(tmpdir(), "samsa-roles-"));
     try {
-      const config = loadBrokerConfig({ overrides: ["process.roles=controller", "listeners=CONTROLLER://127.0.0.1:0", `log.dirs=${dir}`] });
-      await expect(startBroker(config, { logger: silentLogger() })).rejects.toThrow(ConfigError);
+      const config = loadBrokerConfig({ overrides: ["process.roles=broker", "listeners=PLAINTEXT://127.0.0.1:0", `log.dirs=${dir}`] });
+      await expect(startBroker(config, { logger: silentLogger() })).rejects.toMatchObject({ name: "ConfigError", key: "controller.quorum.voters" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

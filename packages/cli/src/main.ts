@@ -5,6 +5,7 @@ import { UsageError } from "./args.js";
 import { serverCommand } from "./commands/server.js";
 import { consumeCommand } from "./commands/consume.js";
 import { groupsCommand } from "./commands/groups.js";
+import { metadataQuorumCommand } from "./commands/metadata-quorum.js";
 import { perfCommand } from "./commands/perf.js";
 import { produceCommand } from "./commands/produce.js";
 import { topicsCommand } from "./commands/topics.js";
@@ -22,7 +23,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .usage("$0 <command> [options]\n\nA Kafka-compatible broker and its command-line tools.")
     .command("server", "Run the broker", serverCommand(ctx))
     .command("topics", "Create, list, describe, alter and delete topics", topicsCommand(ctx))
-    .command("groups", "List, describe, delete consumer groups and reset their offsets", groupsCommand(ctx));
+    .command("groups", "List, describe, delete consumer groups and reset their offsets", groupsCommand(ctx))
+    .command("metadata-quorum", "Describe the controller quorum (leader, epoch, lag)", metadataQuorumCommand(ctx));
   produceCommand(ctx)(parser);
   consumeCommand(ctx)(parser);
   parser

@@ -1,4 +1,4 @@
-import type { FetchResponse } from "@samsa/protocol";
+import { iterateBatches, type FetchResponse, type RecordBatchView } from "@samsa/protocol";
 import type { OffsetSpec } from "./admin.js";
 import { Admin } from "./admin.js";
 import { fetchApi } from "./apis.js";
@@ -46,6 +46,16 @@ interface FetchedPartition {
   pos: Position;
   fetchOffset: number;
   records: Buffer | Buffer[];
+}
+
+/** One partition's part of `pollBatches`. */
+export interface FetchedBatches {
+  topic: string;
+  partition: number;
+  /** Records below this offset (at the start of the first batch) were handed out before. */
+  fetchOffset: number;
+  /** CRC-checked views into the fetch response, control batches included. */
+  batches: RecordBatchView[];
 }
 
 /** A fetch round sent ahead; its results count only if no seek or assign happened since. */
@@ -123,17 +133,7 @@ export class Consumer {
    * parallel. Returns the records received (possibly none after `maxWaitMs`).
    */
   async poll(): Promise<ConsumedRecord[]> {
-    if (this.positions.size === 0) throw new ClientError("NOT_ASSIGNED", "no partitions assigned");
-    const ahead = this.ahead;
-    this.ahead = null;
-    const generation = this.generation;
-    const fetched = ahead !== null && ahead.generation === generation ? await ahead.result : await this.fetchRound(generation);
-    if (this.options.fetchAhead && generation === this.generation) {
-      const result = this.fetchRound(generation);
-      // Its failure surfaces from the poll that takes it, not as an unhandled rejection.
-      result.catch(() => undefined);
-      this.ahead = { generation, result };
-    }
+    const fetched = await this.nextRound();
     const records: ConsumedRecord[] = [];
     try {
       for (const f of fetched) {
@@ -146,6 +146,49 @@ export class Consumer {
       throw err;
     }
     return records;
+  }
+
+  /**
+   * Like `poll`, but hands out each partition's record batches without
+   * decoding their records, for callers that work on whole batches.
+   */
+  async pollBatches(): Promise<FetchedBatches[]> {
+    const fetched = await this.nextRound();
+    const out: FetchedBatches[] = [];
+    try {
+      for (const f of fetched) {
+        const buf = Array.isArray(f.records) ? Buffer.concat(f.records) : f.records;
+        const batches: RecordBatchView[] = [];
+        let next = f.fetchOffset;
+        for (const batch of iterateBatches(buf, { allowPartialTail: true })) {
+          if (batch.nextOffset <= f.fetchOffset) continue;
+          batches.push(batch);
+          next = Math.max(next, batch.nextOffset);
+        }
+        if (next > f.pos.offset) f.pos.offset = next;
+        out.push({ topic: f.pos.topic, partition: f.pos.partition, fetchOffset: f.fetchOffset, batches });
+      }
+    } catch (err) {
+      this.rewind();
+      throw err;
+    }
+    return out;
+  }
+
+  /** The next round's fetched partitions: the one sent ahead if still current, else a fresh one. */
+  private async nextRound(): Promise<FetchedPartition[]> {
+    if (this.positions.size === 0) throw new ClientError("NOT_ASSIGNED", "no partitions assigned");
+    const ahead = this.ahead;
+    this.ahead = null;
+    const generation = this.generation;
+    const fetched = ahead !== null && ahead.generation === generation ? await ahead.result : await this.fetchRound(generation);
+    if (this.options.fetchAhead && generation === this.generation) {
+      const result = this.fetchRound(generation);
+      // Its failure surfaces from the poll that takes it, not as an unhandled rejection.
+      result.catch(() => undefined);
+      this.ahead = { generation, result };
+    }
+    return fetched;
   }
 
   /** Drops fetches sent ahead: fetching resumes at the caller's positions. */

@@ -25,6 +25,7 @@ export { murmur2, toPositive } from "./murmur2.js";
 export { DefaultPartitioner, partitionForKey, type Partitioner } from "./partitioner.js";
 export { FrameDecoder } from "./framing.js";
 export { Producer, COMPRESSION_CODES, type Acks, type CompressionName, type PartitionProduceResult, type ProducerOptions } from "./producer.js";
-export { Consumer, type ConsumerOptions, type PartitionAssignment } from "./consumer.js";
+export { Consumer, type ConsumerOptions, type FetchedBatches, type PartitionAssignment } from "./consumer.js";
+export { recordSizes, type RecordSizes } from "./record-sizes.js";
 export { encodeBatch, decodeRecords, restampBatch, type EncodeBatchOptions } from "./batch-codec.js";
 export type { ConsumedRecord, OutgoingRecord, ProducerRecord, RecordMetadata } from "./records.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Admin, Consumer, KafkaClient, Producer, type ConsumedRecord } from "@samsa/client";
+import { Admin, Consumer, KafkaClient, Producer, recordSizes, type ConsumedRecord } from "@samsa/client";
 import { startTestBroker } from "./broker-harness.js";
 
 let harness: Awaited<ReturnType<typeof startTestBroker>>;
@@ -50,5 +50,28 @@ describe("Consumer with fetchAhead", () => {
     const after = await consumer.poll();
     expect(after[0]!.offset).toBe(42);
     expect(after[0]!.value?.toString()).toBe("v42");
+  });
+
+  it("pollBatches hands out whole batches once each and advances like poll", async () => {
+    const consumer = new Consumer(client, { maxWaitMs: 50, partitionMaxBytes: 300, fetchAhead: true });
+    await consumer.assign("ahead", [{ partition: 0, offset: 35 }]);
+    let records = 0;
+    let bytes = 0;
+    const firstOffsets: number[] = [];
+    for (let rounds = 0; records < 65 && rounds < 100; rounds++) {
+      for (const { batches, fetchOffset } of await consumer.pollBatches()) {
+        for (const batch of batches) {
+          firstOffsets.push(batch.baseOffset);
+          const sizes = recordSizes(batch, fetchOffset);
+          records += sizes.records;
+          bytes += sizes.bytes;
+        }
+      }
+    }
+    // Offset 35 is inside the batch at 30: its first five records are not counted.
+    expect(firstOffsets).toEqual([30, 40, 50, 60, 70, 80, 90]);
+    expect(records).toBe(65);
+    expect(bytes).toBe(65 * 3);
+    expect(consumer.assignment()[0]!.offset).toBe(100);
   });
 });

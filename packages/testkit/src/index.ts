@@ -11,3 +11,5 @@ export { checkHistory, assertHistory, describeViolations } from "./history.js";
 export type { AcknowledgedWrite, ReadRecord, HistoryInput, HistoryResult, HistoryViolation } from "./history.js";
 export { startProxiedBroker } from "./proxied-broker.js";
 export type { ProxiedBroker } from "./proxied-broker.js";
+export { startClusterProcesses } from "./cluster-processes.js";
+export type { ClusterProcesses, ClusterProcessesOptions, ClusterNode } from "./cluster-processes.js";

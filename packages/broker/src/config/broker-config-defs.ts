@@ -99,6 +99,10 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   { name: "offsets.retention.minutes", type: "int", default: 10080, validator: atLeast(1), doc: "Retention of committed offsets." },
   { name: "transaction.state.log.replication.factor", type: "int", default: 3, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
   { name: "transaction.state.log.min.isr", type: "int", default: 2, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
+  // idempotent producers
+  { name: "producer.id.expiration.ms", type: "int", default: 86400000, validator: atLeast(1), doc: "A partition forgets an idempotent producer whose last batch is older than this (by the batch's max timestamp); its next batch may then start at any sequence." },
+  { name: "producer.id.expiration.check.interval.ms", type: "int", default: 600000, validator: atLeast(1), doc: "How often idle producers are expired." },
+  { name: "transactional.id.expiration.ms", type: "int", default: 604800000, validator: atLeast(1), doc: "Accepted for compatibility (no transactions).", effect: "none" },
   { name: "share.coordinator.state.topic.replication.factor", type: "int", default: 3, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
   { name: "share.coordinator.state.topic.min.isr", type: "int", default: 2, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
   { name: "group.min.session.timeout.ms", type: "int", default: 6000, validator: atLeast(0), doc: "Smallest session timeout a consumer may ask for." },

@@ -40,15 +40,18 @@ export const createTopicsHandler = defineHandler({
       try {
         let topicId = ZERO_UUID;
         let partitionCount: number;
+        let replicationFactor: number;
         let overrides: Record<string, string>;
         if (request.validateOnly) {
           const v = broker.topics.validateCreate(spec);
           partitionCount = v.partitionCount;
+          replicationFactor = v.replicationFactor;
           overrides = v.configs;
         } else {
           const created = await broker.topics.createTopic(spec);
           topicId = created.topicId;
           partitionCount = created.partitionCount;
+          replicationFactor = created.partitions[0]?.replicas.length ?? (t.replicationFactor === -1 ? broker.config.defaultReplicationFactor : t.replicationFactor);
           overrides = { ...created.configs };
         }
         results.push({
@@ -57,7 +60,7 @@ export const createTopicsHandler = defineHandler({
           errorCode: ErrorCode.NONE,
           errorMessage: null,
           numPartitions: partitionCount,
-          replicationFactor: 1,
+          replicationFactor,
           configs: resolveTopicConfigs(broker.config, overrides).map((c) => ({
             name: c.name,
             value: c.value,

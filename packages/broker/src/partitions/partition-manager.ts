@@ -127,6 +127,8 @@ export class PartitionManager {
       logger: logger.child({ component: "storage" }),
       configForTopic: options.configForTopic,
       retentionCheckIntervalMs: config.values.get("log.retention.check.interval.ms") as number,
+      producerIdExpirationMs: config.values.get("producer.id.expiration.ms") as number,
+      producerIdExpirationCheckIntervalMs: config.values.get("producer.id.expiration.check.interval.ms") as number,
     });
     return new PartitionManager(config, logs, options.metrics, logger);
   }

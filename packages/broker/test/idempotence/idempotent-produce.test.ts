@@ -7,7 +7,7 @@ import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, stopTestBroker, type RunningBroker } from "../helpers/broker-fixture.js";
 import { TestClient } from "../helpers/test-client.js";
-import { createTopic, idempotentBatch, initProducerId, produce, readBatches } from "./wire-helpers.js";
+import { createTopic, idempotentBatch, initProducerId, produce, produceWhenLed, readBatches } from "./wire-helpers.js";
 
 let b: RunningBroker | undefined;
 let client: TestClient;
@@ -84,6 +84,27 @@ describe("idempotent Produce", () => {
     expect((await readBatches(client, topic)).highWatermark).toBe(2);
   });
 
+  it("keeps the order of 5 pipelined batches on one connection and recognises a pipelined retry", async () => {
+    const topic = "idem-pipelined";
+    expect(await createTopic(client, topic)).toBe(ErrorCode.NONE);
+    const { producerId } = await initProducerId(client, 4);
+    const batches = [0, 1, 2, 3, 4].map((seq) => idempotentBatch(producerId, 0, seq, [`p${seq}`]));
+    // All written to the socket before any answer arrives; the retry of seq 2 overtakes nothing.
+    const answers = await Promise.all([...batches, batches[2]!, idempotentBatch(producerId, 0, 5, ["p5"])].map((batch) => produce(client, topic, Buffer.from(batch))));
+    expect(answers.map((a) => [a.errorCode, a.baseOffset])).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [0, 4],
+      [0, 2],
+      [0, 5],
+    ]);
+    const { highWatermark, batches: stored } = await readBatches(client, topic);
+    expect(highWatermark).toBe(6);
+    expect(stored.map((x) => x.baseSequence)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it("exports producer-state size and duplicate counts as metrics", async () => {
     const text = await b!.broker.metrics.registry.metrics();
     expect(text).toMatch(/kafka_log_log_produceridcount\{topic="idem-replay",partition="0"\} 1/);
@@ -105,7 +126,7 @@ describe("idempotent Produce", () => {
     const after = await initProducerId(client, 4);
     expect(after.producerId).toBeGreaterThan(before.producerId);
     // The retry after the restart is still recognised.
-    expect(await produce(client, topic, Buffer.from(batch))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
+    expect(await produceWhenLed(client, topic, batch)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
     expect((await readBatches(client, topic)).highWatermark).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { ApiKey, buildRecordBatch, splitBatches } from "@samsa/protocol";
+import { ApiKey, ErrorCode, buildRecordBatch, splitBatches } from "@samsa/protocol";
 import type { TestClient } from "../helpers/test-client.js";
 
 /** Thin wrappers over the protocol codecs for the idempotence tests. */
@@ -23,6 +23,17 @@ export function initProducerId(client: TestClient, version: number, current?: { 
 export async function produce(client: TestClient, topic: string, records: Buffer, partition = 0) {
   const res = await client.send(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
   return res.responses[0]!.partitionResponses[0]!;
+}
+
+/** Retries while the partition has no leader yet (just after a broker start), at most `timeoutMs`. */
+export async function produceWhenLed(client: TestClient, topic: string, records: Buffer, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await produce(client, topic, Buffer.from(records));
+    const notLedYet = answer.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || answer.errorCode === ErrorCode.LEADER_NOT_AVAILABLE;
+    if (!notLedYet || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export function idempotentBatch(producerId: number, producerEpoch: number, baseSequence: number, values: readonly string[]): Buffer {
