@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { formatTop, topSelfTime } from "./cpuprofile-top.mjs";
+import { formatTop, perRecordFunctionsIn, topSelfTime } from "./cpuprofile-top.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "packages/cli/dist/main.js");
@@ -250,9 +250,19 @@ function round(n) {
 
 // ------------------------------------------------------------------- broker
 
-function summarizeProfiles(dir, title) {
+/** Microseconds on the monotonic clock V8 profiles use. */
+function monotonicUs() {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** The top self-time functions of the phase's window only (no start-up or shutdown), and any per-record function seen. */
+function summarizeProfiles(dir, title, window) {
   const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
-  return files.map((f) => `### ${title}\n${formatTop(topSelfTime(JSON.parse(readFileSync(join(dir, f), "utf8")), positive(opts["profile-top"], "profile-top")))}`);
+  return files.map((f) => {
+    const summary = topSelfTime(JSON.parse(readFileSync(join(dir, f), "utf8")), positive(opts["profile-top"], "profile-top"), window);
+    const perRecord = perRecordFunctionsIn(summary);
+    return `### ${title}\n${formatTop(summary)}\n\nper-record functions sampled in this phase: ${perRecord.length === 0 ? "none" : perRecord.join(", ")}`;
+  });
 }
 
 async function benchPolicy(name) {
@@ -270,29 +280,35 @@ async function benchPolicy(name) {
   const port = await freePort();
   let broker = await startBroker({ dataDir, overrides: policy.overrides, profileDir: profileDir("produce"), port });
   let produce;
+  const produceWindow = { fromUs: 0, toUs: 0 };
   try {
     await run([CLI, "topics", "create", topic, "--bootstrap-server", broker.bootstrap, "--partitions", "1"]);
     const cpuBefore = broker.cpuMs();
+    produceWindow.fromUs = monotonicUs();
     produce = lastJsonLine(
       await run([CLI, "perf", "produce", "--bootstrap-server", broker.bootstrap, "--topic", topic, "--num-records", String(records), "--record-size", String(recordSize), "--acks", "1", "--json", ...perfExtra]),
     );
+    produceWindow.toUs = monotonicUs();
     produce.brokerCpuMs = Math.round(broker.cpuMs() - cpuBefore);
   } finally {
     await broker.stop();
   }
-  if (opts.profile) profiles.push(...summarizeProfiles(profileDir("produce"), `broker CPU profile, produce phase, ${name}`));
+  if (opts.profile) profiles.push(...summarizeProfiles(profileDir("produce"), `broker CPU profile, produce phase, ${name}`, produceWindow));
 
   // A fresh broker process on the same data: the consume phase is profiled on its own.
   broker = await startBroker({ dataDir, overrides: policy.overrides, profileDir: profileDir("consume"), port });
   let consume;
+  const consumeWindow = { fromUs: 0, toUs: 0 };
   try {
     const cpuBefore = broker.cpuMs();
+    consumeWindow.fromUs = monotonicUs();
     consume = lastJsonLine(await run([CLI, "perf", "consume", "--bootstrap-server", broker.bootstrap, "--topic", topic, "--messages", String(records), "--json"]));
+    consumeWindow.toUs = monotonicUs();
     consume.brokerCpuMs = Math.round(broker.cpuMs() - cpuBefore);
   } finally {
     await broker.stop();
   }
-  if (opts.profile) profiles.push(...summarizeProfiles(profileDir("consume"), `broker CPU profile, consume phase, ${name}`));
+  if (opts.profile) profiles.push(...summarizeProfiles(profileDir("consume"), `broker CPU profile, consume phase, ${name}`, consumeWindow));
   rmSync(dataDir, { recursive: true, force: true });
   return { policy: name, label: policy.label, produce, consume, profiles };
 }

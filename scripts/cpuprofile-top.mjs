@@ -8,12 +8,20 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** Self time per function (name + source location), largest first. */
-export function topSelfTime(profile, count = 20) {
+/**
+ * Self time per function (name + source location), largest first. With
+ * `window` ({ fromUs, toUs } on the monotonic clock the profile's timestamps
+ * use, i.e. process.hrtime), only samples inside it count: a phase of a
+ * run without the process's start-up.
+ */
+export function topSelfTime(profile, count = 20, window = undefined) {
   const sampleMs = new Map();
   const { samples, timeDeltas } = profile;
+  let at = profile.startTime;
   for (let i = 0; i < samples.length; i++) {
     // timeDeltas[i] is the time before sample i; attribute it to that sample's node.
+    at += timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const ms = (timeDeltas[i] ?? 0) / 1000;
     sampleMs.set(samples[i], (sampleMs.get(samples[i]) ?? 0) + ms);
   }
@@ -40,7 +48,14 @@ export function topSelfTime(profile, count = 20) {
     })
     .sort((a, b) => b.ms - a.ms)
     .slice(0, count);
-  return { totalMs, idleMs, rows };
+  return { totalMs, idleMs, rows, sampledFunctions: new Set([...byFunction.keys()].map((k) => k.split("\u0000")[0])) };
+}
+
+/** Functions that run once per record: none of them may show up in the broker's produce path. */
+export const PER_RECORD_FUNCTIONS = ["readRecord", "writeRecord", "iterateRecords", "readRecords", "decodeRecords", "readVarBytes", "writeVarBytes", "buildRecordBatch", "recordSizes"];
+
+export function perRecordFunctionsIn(summary) {
+  return PER_RECORD_FUNCTIONS.filter((f) => summary.sampledFunctions.has(f));
 }
 
 function shortUrl(url) {

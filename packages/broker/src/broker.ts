@@ -17,6 +17,7 @@ import { lateControllerApi } from "./metadata/late-controller.js";
 import { importLegacyMetadata } from "./metadata/legacy-metadata.js";
 import { MetadataApplier } from "./metadata/metadata-applier.js";
 import { resolveClusterId, resolveQuorumSettings } from "./metadata/quorum-config.js";
+import { StartupGate } from "./metadata/startup-gate.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { BrokerMetrics, startMetricsServer } from "./metrics.js";
 import { KafkaServer } from "./network/server.js";
@@ -29,8 +30,8 @@ import { ProducerIdManager } from "./producer-ids/producer-id-manager.js";
 
 /** How long close() lets connections finish requests already read. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
-/** How long a single-node start waits for its own quorum to register and unfence it. */
-export const SINGLE_NODE_READY_TIMEOUT_MS = 30_000;
+/** How long a start waits to be registered, caught up and unfenced before it gives up. */
+export const READY_TIMEOUT_MS = 60_000;
 /** Bound on a controlled shutdown (leadership moving away) when closing. */
 export const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -105,6 +106,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
   let node: MetadataNode | null = null;
   let applier: MetadataApplier | null = null;
   let controlledShutdown = true;
+  let gate: StartupGate | null = null;
   let reportFatal: (error: Error) => void = () => {};
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   try {
@@ -186,7 +188,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
         advertisedEndpoint,
         ...(replication ? { replication } : {}),
       };
-      const dispatcher = new KafkaDispatcher(context, registry, logger);
+      gate = new StartupGate(new KafkaDispatcher(context, registry, logger));
+      const dispatcher = gate;
       const servers: KafkaServer[] = [];
       cleanups.push(async () => {
         await Promise.all(servers.map((s) => s.close(SHUTDOWN_DRAIN_TIMEOUT_MS)));
@@ -248,19 +251,31 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       await importLegacyMetadata(config.logDirs[0]!, config.nodeId, controller, logger);
       applier!.allowStrayLogRemoval();
     };
-    if (isBroker && quorum.singleNode) {
-      // Nothing else to wait for: serve only once this node's own quorum has it registered and unfenced.
+    // Serve once joined: registered, caught up with the metadata, unfenced, partitions led again.
+    const ready = async () => {
       await joined();
-      await started.brokerLifecycle!.waitUntilRunning(SINGLE_NODE_READY_TIMEOUT_MS);
+      await started.brokerLifecycle!.waitUntilRunning(READY_TIMEOUT_MS);
       // A restart re-registers (a new incarnation), which leaves partitions leaderless until the
       // controller, seeing the broker unfenced, gives them their ISR member back as leader.
-      await applier.waitFor(() => view.image.offset >= started.image.offset && !hasElectableLeaderlessPartition(started), SINGLE_NODE_READY_TIMEOUT_MS);
+      await applier!.waitFor(() => view.image.offset >= started.image.offset && !hasElectableLeaderlessPartition(started), READY_TIMEOUT_MS);
       groups?.start();
+      gate?.release();
+    };
+    if (isBroker && quorum.singleNode) {
+      // Nothing else to wait for: this node's own quorum registers it.
+      await ready();
     } else if (isBroker) {
-      // Other nodes may still be starting: listen now and join in the background.
-      joined().then(() => groups?.start()).catch((err: Error) => {
-        logger.error({ err: err.message }, "this broker cannot join the cluster");
-        reportFatal(err);
+      // The other nodes may still be starting: join in the background; requests wait at the gate.
+      ready().catch((err: Error) => {
+        if (err.name === "BrokerRegistrationError" || err.name === "LegacyMetadataError") {
+          logger.error({ err: err.message }, "this broker cannot join the cluster");
+          reportFatal(err);
+          return;
+        }
+        // No quorum yet (most voters down): serve what this node knows; registration keeps trying.
+        logger.warn({ err: err.message }, "not caught up with the cluster yet; serving anyway");
+        groups?.start();
+        gate?.release();
       });
     }
 

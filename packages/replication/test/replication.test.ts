@@ -131,4 +131,19 @@ describe("replication between three in-process brokers", () => {
     await cluster.applyAssignment(next);
     expect(await waiting).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   });
+
+  it("restarts a follower's log at the leader's log start when it fell behind it (OFFSET_OUT_OF_RANGE)", async () => {
+    cluster = await InProcessCluster.start({ replicaLagTimeMaxMs: 200 });
+    await cluster.produce(1, ["a"]);
+    cluster.cut.add("3->1");
+    for (let i = 0; i < 10; i++) await cluster.produce(1, [`b${i}`], { acks: 1 });
+    await eventually(() => cluster!.controller.state.isr.length === 2, 5000, "broker 3 out of the ISR");
+    await eventually(() => cluster!.node(1).log.highWatermark === 11, 5000, "HW over brokers 1 and 2");
+    await cluster.node(1).log.deleteRecordsBefore(8);
+    cluster.cut.clear();
+    const follower = cluster.node(3).log;
+    await eventually(() => follower.logStartOffset === 8 && follower.logEndOffset === 11, 5000, "broker 3 restarted at the leader's log start");
+    expect((await logBytes(follower)).equals(await logBytes(cluster.node(1).log))).toBe(true);
+    expect(cluster.node(3).manager.followerState(TOPIC.topic, 0)!.truncations).toBe(1);
+  });
 });

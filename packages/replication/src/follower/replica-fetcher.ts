@@ -227,14 +227,15 @@ export class ReplicaFetcher {
         if (leaderStart >= 0 && state.fetchOffset < leaderStart) {
           this.options.logger.info({ partition: state.key, fetchOffset: state.fetchOffset, leaderStart }, "behind the leader's log start; restarting the log there");
           await log.truncateFullyAndStartAt(leaderStart);
+          state.truncations += 1;
         } else if (pd.highWatermark >= 0 && pd.highWatermark < log.logEndOffset) {
           // Ahead of the leader's log end: keep what is committed and fetch again.
           this.options.logger.info({ partition: state.key, fetchOffset: state.fetchOffset, leaderHighWatermark: pd.highWatermark }, "ahead of the leader; truncating to its high watermark");
           await log.truncateTo(Math.max(pd.highWatermark, log.logStartOffset));
+          state.truncations += 1;
         } else {
           state.delayedUntilMs = this.options.clock.nowMs() + this.options.config.backoffMs;
         }
-        state.truncations += 1;
         this.options.onProgress?.(state);
         return;
       }

@@ -1,6 +1,6 @@
 import { randomUuid } from "@samsa/protocol";
 import { Admin, KafkaClient } from "@samsa/client";
-import { findFreePort, startBrokerProcess, type BrokerProcess } from "@samsa/testkit";
+import { findFreePort, startBrokerProcess, startTcpProxy, type BrokerProcess, type TcpProxy } from "@samsa/testkit";
 
 const HOST = "127.0.0.1";
 
@@ -10,6 +10,17 @@ export interface ClusterNode {
   readonly controllerPort: number;
   readonly metricsPort: number;
   readonly process: BrokerProcess;
+  /** With `replicationProxies`: the proxy every follower fetching from this broker goes through. */
+  readonly replicationProxy: TcpProxy | undefined;
+}
+
+export interface ProcessClusterOptions {
+  /**
+   * Inter-broker traffic on its own listener (REPLICATION), advertised through a
+   * TCP proxy per broker, so a test can cut followers off from one broker while
+   * clients and the controller quorum still reach it.
+   */
+  readonly replicationProxies?: boolean;
 }
 
 /** Session and heartbeat settings short enough for failover within a test. */
@@ -26,22 +37,34 @@ export const FAST_FAILOVER_OVERRIDES = {
 export class ProcessCluster {
   private constructor(readonly nodes: ClusterNode[]) {}
 
-  static async start(overrides: Record<string, string | number> = {}): Promise<ProcessCluster> {
+  static async start(overrides: Record<string, string | number> = {}, options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
     const clusterId = randomUuid();
     const ports: Array<{ id: number; port: number; controllerPort: number; metricsPort: number }> = [];
     for (const id of [1, 2, 3]) ports.push({ id, port: await findFreePort(HOST), controllerPort: await findFreePort(HOST), metricsPort: await findFreePort(HOST) });
     const voters = ports.map((p) => `${p.id}@${HOST}:${p.controllerPort}`).join(",");
     const nodes = await Promise.all(
       ports.map(async ({ id, port, controllerPort, metricsPort }) => {
+        let replicationProxy: TcpProxy | undefined;
+        let listeners = `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`;
+        let advertised = `PLAINTEXT://${HOST}:${port}`;
+        let interBroker = "PLAINTEXT";
+        if (options.replicationProxies) {
+          const replicationPort = await findFreePort(HOST);
+          replicationProxy = await startTcpProxy({ targetPort: replicationPort, targetHost: HOST });
+          listeners = `PLAINTEXT://${HOST}:${port},REPLICATION://${HOST}:${replicationPort},CONTROLLER://${HOST}:${controllerPort}`;
+          advertised = `PLAINTEXT://${HOST}:${port},REPLICATION://${HOST}:${replicationProxy.port}`;
+          interBroker = "REPLICATION";
+        }
         const process = await startBrokerProcess({
           port,
           startTimeoutMs: 30_000,
           overrides: {
             "node.id": id,
             "process.roles": "broker,controller",
-            listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
-            "advertised.listeners": `PLAINTEXT://${HOST}:${port}`,
-            "inter.broker.listener.name": "PLAINTEXT",
+            listeners,
+            "advertised.listeners": advertised,
+            "inter.broker.listener.name": interBroker,
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,REPLICATION:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
             "controller.quorum.voters": voters,
             "cluster.id": clusterId,
@@ -55,7 +78,7 @@ export class ProcessCluster {
             ...overrides,
           },
         });
-        return { id, port, controllerPort, metricsPort, process };
+        return { id, port, controllerPort, metricsPort, process, replicationProxy };
       }),
     );
     const cluster = new ProcessCluster(nodes);
@@ -164,5 +187,6 @@ export class ProcessCluster {
 
   async dispose(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.process.dispose().catch(() => {})));
+    await Promise.all(this.nodes.map((n) => n.replicationProxy?.close().catch(() => {})));
   }
 }
