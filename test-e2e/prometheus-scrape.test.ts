@@ -98,7 +98,7 @@ describe.skipIf(dockerUnavailable !== null || prometheusMissing !== null)(`a rea
     const kafka = new Kafka({ brokers: [node.bootstrap], clientId: "e2e-metrics", logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: "e2e-metrics", numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: "e2e-metrics", numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

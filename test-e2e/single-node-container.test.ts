@@ -74,7 +74,7 @@ describe.skipIf(dockerUnavailable !== null)(`single node from ${SAMSA_IMAGE}`, (
     const kafka = new Kafka({ brokers: [node.bootstrap], clientId: "e2e-producer", logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
     const metadata = await admin.fetchTopicMetadata({ topics: [TOPIC] });
     await admin.disconnect();
     expect(metadata.topics[0]!.partitions).toHaveLength(PARTITIONS);

@@ -7,6 +7,7 @@ export * from "./controller/errors.js";
 export * from "./controller/result.js";
 export * from "./controller/placement.js";
 export * from "./controller/controller.js";
+export * from "./controller/reassignment.js";
 export * from "./controller/heartbeats.js";
 export * from "./rpc/errors.js";
 export * from "./rpc/framing.js";

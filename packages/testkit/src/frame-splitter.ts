@@ -45,6 +45,18 @@ export function readRequestHeaderPrefix(frame: Buffer): RequestHeaderPrefix | un
   return { apiKey: frame.readInt16BE(4), apiVersion: frame.readInt16BE(6), correlationId: frame.readInt32BE(8) };
 }
 
+/**
+ * Reads the client id (request header v1+: int16 length, then UTF-8; -1 is null)
+ * from a request frame; undefined when the frame is too short to hold it.
+ */
+export function readRequestClientId(frame: Buffer): string | null | undefined {
+  if (frame.length < 4 + 8 + 2) return undefined;
+  const length = frame.readInt16BE(12);
+  if (length < 0) return null;
+  if (frame.length < 14 + length) return undefined;
+  return frame.toString("utf8", 14, 14 + length);
+}
+
 /** Reads the correlation id from a response frame (with length prefix). */
 export function readResponseCorrelationId(frame: Buffer): number | undefined {
   if (frame.length < 4 + 4) return undefined;

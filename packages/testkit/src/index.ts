@@ -5,7 +5,7 @@ export { probeKafka, apiVersionsV0Request } from "./kafka-probe.js";
 export type { ProbeResult } from "./kafka-probe.js";
 export { startTcpProxy } from "./tcp-proxy.js";
 export type { TcpProxy, TcpProxyOptions, Direction, DirectionSelector, FlowMode, DroppedResponse } from "./tcp-proxy.js";
-export { FrameSplitter, readRequestHeaderPrefix, readResponseCorrelationId } from "./frame-splitter.js";
+export { FrameSplitter, readRequestClientId, readRequestHeaderPrefix, readResponseCorrelationId } from "./frame-splitter.js";
 export type { RequestHeaderPrefix } from "./frame-splitter.js";
 export { checkHistory, assertHistory, describeViolations } from "./history.js";
 export type { AcknowledgedWrite, ReadRecord, HistoryInput, HistoryResult, HistoryViolation } from "./history.js";

@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { FrameSplitter, readRequestHeaderPrefix, readResponseCorrelationId } from "./frame-splitter.js";
+import { FrameSplitter, readRequestClientId, readRequestHeaderPrefix, readResponseCorrelationId } from "./frame-splitter.js";
 
 /** `upstream` is client → broker (requests); `downstream` is broker → client (responses). */
 export type Direction = "upstream" | "downstream";
@@ -49,6 +49,14 @@ export interface TcpProxy {
    * Resolves once a response was dropped.
    */
   dropNextResponse(apiKey: number): Promise<DroppedResponse>;
+  /**
+   * Cuts one link among the many a proxy carries: frames of connections whose
+   * first request names `clientId` (e.g. one follower's replica fetcher) are
+   * dropped both ways, while the connection stays open (a silent partition).
+   */
+  cutClient(clientId: string): void;
+  /** Forwards the frames of `clientId`'s connections again (frames dropped meanwhile stay lost). */
+  restoreClient(clientId: string): void;
   /** Resets every open connection (both sockets destroyed). */
   closeAllConnections(): void;
   close(): Promise<void>;
@@ -139,6 +147,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   };
   const pendingResponseDrops = new Map<number, Array<(dropped: DroppedResponse) => void>>();
   const connections = new Set<{ client: Socket; upstream: Socket; pipes: Pipe[] }>();
+  const cutClientIds = new Set<string>();
 
   const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect({ host: targetHost, port: options.targetPort, allowHalfOpen: true });
@@ -149,6 +158,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     const apiKeyByCorrelationId = new Map<number, number>();
     const requestFrames = new FrameSplitter(maxFrameBytes);
     const responseFrames = new FrameSplitter(maxFrameBytes);
+    /** The client id of this connection's first request (undefined until one arrived). */
+    let clientId: string | null | undefined;
+    const isCut = () => typeof clientId === "string" && cutClientIds.has(clientId);
 
     const teardown = () => {
       if (!connections.delete(connection)) return;
@@ -175,6 +187,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
           }
           apiKeyByCorrelationId.set(header.correlationId, header.apiKey);
         }
+        if (clientId === undefined) clientId = readRequestClientId(frame);
+        if (isCut()) continue;
         toBroker.enqueue(frame);
       }
     });
@@ -198,6 +212,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
           resolveDrop({ apiKey: apiKey!, correlationId: correlationId! });
           continue;
         }
+        if (isCut()) continue;
         toClient.enqueue(frame);
       }
     });
@@ -259,6 +274,12 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
         waiting.push(resolve);
         pendingResponseDrops.set(apiKey, waiting);
       });
+    },
+    cutClient(id) {
+      cutClientIds.add(id);
+    },
+    restoreClient(id) {
+      cutClientIds.delete(id);
     },
     closeAllConnections,
     async close() {

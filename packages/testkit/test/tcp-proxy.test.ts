@@ -103,6 +103,32 @@ describe.sequential("tcp proxy", () => {
     expect(client.responses.has(1)).toBe(false);
   });
 
+  it("cuts only the connections of one client id; the others keep flowing", async () => {
+    const withClientId = (id: string, body: string) => {
+      const name = Buffer.from(id);
+      const header = Buffer.alloc(2);
+      header.writeInt16BE(name.length);
+      return Buffer.concat([header, name, Buffer.from(body)]);
+    };
+    const follower2 = await connectFrameClient(proxy.port);
+    const follower3 = await connectFrameClient(proxy.port);
+    follower2.send(requestFrame(FETCH, 1, withClientId("replica-2", "a")));
+    follower3.send(requestFrame(FETCH, 1, withClientId("replica-3", "b")));
+    await follower2.waitFor(1, 2_000);
+    await follower3.waitFor(1, 2_000);
+    proxy.cutClient("replica-2");
+    follower2.send(requestFrame(FETCH, 2, withClientId("replica-2", "lost")));
+    follower3.send(requestFrame(FETCH, 2, withClientId("replica-3", "kept")));
+    expect(await follower3.waitFor(2, 2_000)).toEqual(withClientId("replica-3", "kept"));
+    await sleep(100);
+    expect(follower2.responses.has(2)).toBe(false);
+    expect(broker.requests.filter((r) => r.correlationId === 2)).toHaveLength(1);
+    proxy.restoreClient("replica-2");
+    follower2.send(requestFrame(FETCH, 3, withClientId("replica-2", "back")));
+    expect(await follower2.waitFor(3, 2_000)).toEqual(withClientId("replica-2", "back"));
+    expect(follower2.responses.has(2)).toBe(false);
+  });
+
   it("drops the next response of a given api key only", async () => {
     const client = await connectFrameClient(proxy.port);
     const dropped = proxy.dropNextResponse(PRODUCE);

@@ -11,6 +11,7 @@ import { offsetDeleteHandler } from "./offset-delete.js";
 import { offsetFetchHandler } from "./offset-fetch.js";
 import { syncGroupHandler } from "./sync-group.js";
 import { alterConfigsHandler } from "./alter-configs.js";
+import { alterPartitionReassignmentsHandler } from "./alter-partition-reassignments.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { createPartitionsHandler } from "./create-partitions.js";
 import { createTopicsHandler } from "./create-topics.js";
@@ -21,11 +22,13 @@ import { describeClusterHandler } from "./describe-cluster.js";
 import { describeConfigsHandler } from "./describe-configs.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
 import { describeQuorumHandler } from "./describe-quorum.js";
+import { electLeadersHandler } from "./elect-leaders.js";
 import { fetchHandler } from "./fetch.js";
 import type { ApiHandler } from "./handler.js";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.js";
 import { initProducerIdHandler } from "./init-producer-id.js";
 import { listOffsetsHandler } from "./list-offsets.js";
+import { listPartitionReassignmentsHandler } from "./list-partition-reassignments.js";
 import { metadataHandler } from "./metadata.js";
 import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.js";
 import { produceHandler } from "./produce.js";
@@ -64,4 +67,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any>[] = [
   initProducerIdHandler,
   // metadata quorum
   describeQuorumHandler,
+  // replica placement
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  electLeadersHandler,
 ];

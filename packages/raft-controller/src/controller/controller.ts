@@ -3,6 +3,7 @@ import { NO_LEADER, type BrokerEndpoint, type ConfigResourceType, type MetadataR
 import type { NodeId } from "../raft/types.js";
 import { KafkaErrorCode } from "./errors.js";
 import { assignReplicas } from "./placement.js";
+import { completionIfReady } from "./reassignment.js";
 import type { ControllerResult } from "./result.js";
 
 // Every function here is pure: it reads an image and returns the records to commit
@@ -396,6 +397,14 @@ export function alterPartition(image: MetadataImage, request: AlterPartitionRequ
   const joining = newIsr.filter((id) => !p.isr.includes(id));
   if (joining.some((id) => !image.isUnfenced(id))) return reject(KafkaErrorCode.INELIGIBLE_REPLICA, p);
   if (sameIds(newIsr, p.isr)) return { records: [], response: { errorCode: KafkaErrorCode.NONE, partition: p } };
+  // The last target replica of a reassignment joining the ISR completes it in the same record.
+  const completion = completionIfReady(image, p, newIsr);
+  if (completion) {
+    const next = image.replay(completion, image.offset + 1).partition(p.topicId, p.partitionId)!;
+    // As in Kafka, a leader that the completion removed learns it from NEW_LEADER_ELECTED.
+    const errorCode = next.leader === p.leader ? KafkaErrorCode.NONE : KafkaErrorCode.NEW_LEADER_ELECTED;
+    return { records: [completion], response: { errorCode, partition: next } };
+  }
   return {
     records: [{ type: "PartitionChange", topicId: p.topicId, partitionId: p.partitionId, leader: null, isr: newIsr, replicas: null }],
     response: { errorCode: KafkaErrorCode.NONE, partition: { ...p, isr: newIsr, partitionEpoch: p.partitionEpoch + 1 } },
@@ -455,8 +464,8 @@ export function electLeaders(
     if (errorCode === KafkaErrorCode.NONE) {
       records.push({ type: "PartitionChange", topicId: p.topicId, partitionId: p.partitionId, leader, isr, replicas: null });
     }
-    // With "all", partitions that need nothing are not reported, as Kafka's auto-balancer does.
-    if (partitions !== "all" || errorCode === KafkaErrorCode.NONE) {
+    // With "all", partitions that already have the wanted leader are not reported, as in Kafka.
+    if (partitions !== "all" || errorCode !== KafkaErrorCode.ELECTION_NOT_NEEDED) {
       results.push({ topicId: p.topicId, partitionId: p.partitionId, errorCode, leader: errorCode === KafkaErrorCode.NONE ? leader : p.leader });
     }
   }

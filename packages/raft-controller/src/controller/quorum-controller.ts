@@ -31,6 +31,14 @@ import {
   type TopicErrorResult,
 } from "./controller.js";
 import { KafkaErrorCode } from "./errors.js";
+import {
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  type AlterPartitionReassignmentsRequest,
+  type ListPartitionReassignmentsRequest,
+  type OngoingReassignment,
+  type ReassignmentTopicResult,
+} from "./reassignment.js";
 import { BrokerHeartbeatTracker, DEFAULT_BROKER_SESSION_TIMEOUT_MS } from "./heartbeats.js";
 import { NotControllerError } from "./not-controller-error.js";
 import type { ControllerResult } from "./result.js";
@@ -210,6 +218,15 @@ export class QuorumController implements ControllerApi {
 
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResult[]> {
     return this.write((image) => electLeaders(image, request.type, request.partitions));
+  }
+
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<ReassignmentTopicResult[]> {
+    return this.write((image) => alterPartitionReassignments(image, request));
+  }
+
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<OngoingReassignment[]> {
+    // Read through write() so the answer includes every change this controller already accepted.
+    return this.write((image) => ({ records: [], response: listPartitionReassignments(image, request) }));
   }
 
   allocateProducerIds(request: { readonly brokerId: NodeId; readonly brokerEpoch: number }): Promise<AllocateProducerIdsResponse> {

@@ -42,7 +42,15 @@ function toProto(record: MetadataRecord): Record<string, unknown> {
       return { topic: { name: record.name, topicId: record.topicId } };
     case "Partition": {
       const { type: _type, ...fields } = record;
-      return { partition: { ...fields, replicas: [...record.replicas], isr: [...record.isr] } };
+      return {
+        partition: {
+          ...fields,
+          replicas: [...record.replicas],
+          isr: [...record.isr],
+          addingReplicas: [...(record.addingReplicas ?? [])],
+          removingReplicas: [...(record.removingReplicas ?? [])],
+        },
+      };
     }
     case "PartitionChange":
       return {
@@ -52,6 +60,8 @@ function toProto(record: MetadataRecord): Record<string, unknown> {
           ...(record.leader !== null ? { leader: record.leader } : {}),
           ...(record.isr !== null ? { isr: { ids: [...record.isr] } } : {}),
           ...(record.replicas !== null ? { replicas: { ids: [...record.replicas] } } : {}),
+          ...(record.addingReplicas != null ? { addingReplicas: { ids: [...record.addingReplicas] } } : {}),
+          ...(record.removingReplicas != null ? { removingReplicas: { ids: [...record.removingReplicas] } } : {}),
         },
       };
     case "Config":
@@ -109,6 +119,8 @@ function fromProto(message: Plain): MetadataRecord {
         leader: p.leader,
         leaderEpoch: p.leaderEpoch,
         partitionEpoch: p.partitionEpoch,
+        ...(p.addingReplicas?.length > 0 ? { addingReplicas: p.addingReplicas } : {}),
+        ...(p.removingReplicas?.length > 0 ? { removingReplicas: p.removingReplicas } : {}),
       };
     }
     case "partitionChange": {
@@ -120,6 +132,8 @@ function fromProto(message: Plain): MetadataRecord {
         leader: c.leader ?? null,
         isr: c.isr ? c.isr.ids : null,
         replicas: c.replicas ? c.replicas.ids : null,
+        ...(c.addingReplicas ? { addingReplicas: c.addingReplicas.ids } : {}),
+        ...(c.removingReplicas ? { removingReplicas: c.removingReplicas.ids } : {}),
       };
     }
     case "config": {
@@ -162,7 +176,7 @@ function withDefaults(plain: Plain): Plain {
     noOp: {},
   };
   const filled: Plain = { ...(defaults[r] ?? {}), ...inner };
-  for (const list of ["isr", "replicas"]) if (filled[list] && !Array.isArray(filled[list])) filled[list] = { ids: filled[list].ids ?? [] };
+  for (const list of ["isr", "replicas", "addingReplicas", "removingReplicas"]) if (filled[list] && !Array.isArray(filled[list])) filled[list] = { ids: filled[list].ids ?? [] };
   for (const e of (filled.endpoints as Plain[] | undefined) ?? []) {
     e.name ??= "";
     e.host ??= "";

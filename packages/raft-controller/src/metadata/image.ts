@@ -21,6 +21,19 @@ export interface PartitionState {
   readonly leader: NodeId;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** KIP-455: while a reassignment is in progress, the replicas it adds and removes (both absent otherwise). */
+  readonly addingReplicas?: readonly NodeId[];
+  readonly removingReplicas?: readonly NodeId[];
+}
+
+/** The reassignment fields of a partition state: present only while a reassignment is in progress. */
+export function reassignmentFields(adding: readonly NodeId[], removing: readonly NodeId[]): { addingReplicas?: readonly NodeId[]; removingReplicas?: readonly NodeId[] } {
+  return adding.length === 0 && removing.length === 0 ? {} : { addingReplicas: adding, removingReplicas: removing };
+}
+
+/** True while a reassignment of `p` is in progress. */
+export function isReassigning(p: PartitionState): boolean {
+  return (p.addingReplicas?.length ?? 0) > 0 || (p.removingReplicas?.length ?? 0) > 0;
 }
 
 export interface TopicImage {
@@ -107,7 +120,8 @@ export class MetadataImage {
       case "Partition": {
         const topic = topicsById.get(record.topicId);
         if (!topic) break;
-        const { type: _type, ...state } = record;
+        const { type: _type, addingReplicas, removingReplicas, ...base } = record;
+        const state: PartitionState = { ...base, ...reassignmentFields(addingReplicas ?? [], removingReplicas ?? []) };
         topicsById = withEntry(topicsById, topic.id, { ...topic, partitions: withEntry(topic.partitions, record.partitionId, state) });
         break;
       }
@@ -116,8 +130,10 @@ export class MetadataImage {
         const current = topic?.partitions.get(record.partitionId);
         if (!topic || !current) break;
         const leaderChanged = record.leader !== null && record.leader !== current.leader;
+        const { addingReplicas, removingReplicas, ...base } = current;
         const next: PartitionState = {
-          ...current,
+          ...base,
+          ...reassignmentFields(record.addingReplicas ?? addingReplicas ?? [], record.removingReplicas ?? removingReplicas ?? []),
           leader: record.leader ?? current.leader,
           isr: record.isr ?? current.isr,
           replicas: record.replicas ?? current.replicas,

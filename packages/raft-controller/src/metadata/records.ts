@@ -34,6 +34,9 @@ export type MetadataRecord =
       readonly leader: NodeId;
       readonly leaderEpoch: number;
       readonly partitionEpoch: number;
+      /** KIP-455: replicas a reassignment in progress adds / removes (absent: none). */
+      readonly addingReplicas?: readonly NodeId[];
+      readonly removingReplicas?: readonly NodeId[];
     }
   | {
       readonly type: "PartitionChange";
@@ -43,6 +46,9 @@ export type MetadataRecord =
       readonly leader: NodeId | null;
       readonly isr: readonly NodeId[] | null;
       readonly replicas: readonly NodeId[] | null;
+      /** Reassignment state; absent or null: unchanged, [] clears it. */
+      readonly addingReplicas?: readonly NodeId[] | null;
+      readonly removingReplicas?: readonly NodeId[] | null;
     }
   | {
       readonly type: "Config";

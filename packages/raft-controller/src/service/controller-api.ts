@@ -13,6 +13,12 @@ import type {
   RegisterBrokerResponse,
   TopicErrorResult,
 } from "../controller/controller.js";
+import type {
+  AlterPartitionReassignmentsRequest,
+  ListPartitionReassignmentsRequest,
+  OngoingReassignment,
+  ReassignmentTopicResult,
+} from "../controller/reassignment.js";
 import type { NodeId } from "../raft/types.js";
 
 export interface CreateTopicsRequest {
@@ -63,6 +69,10 @@ export interface ControllerApi {
   incrementalAlterConfigs(request: { readonly resources: readonly AlterConfigsResource[] }): Promise<TopicErrorResult[]>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResult[]>;
+  /** KIP-455: start, replace or cancel (null replicas) partition reassignments. */
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<ReassignmentTopicResult[]>;
+  /** The reassignments in progress (writes nothing). */
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<OngoingReassignment[]>;
   allocateProducerIds(request: { readonly brokerId: NodeId; readonly brokerEpoch: number }): Promise<AllocateProducerIdsResponse>;
   /** The quorum's leader, epoch, high watermark and every replica's progress (writes nothing). */
   describeQuorum(request: Readonly<Record<string, never>>): Promise<QuorumDescription>;
@@ -80,6 +90,8 @@ export const CONTROLLER_OPERATIONS: readonly ControllerOperation[] = [
   "incrementalAlterConfigs",
   "alterPartition",
   "electLeaders",
+  "alterPartitionReassignments",
+  "listPartitionReassignments",
   "allocateProducerIds",
   "describeQuorum",
 ];

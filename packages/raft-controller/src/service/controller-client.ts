@@ -81,6 +81,8 @@ export class ControllerClient implements ControllerApi {
   incrementalAlterConfigs = this.operation("incrementalAlterConfigs");
   alterPartition = this.operation("alterPartition");
   electLeaders = this.operation("electLeaders");
+  alterPartitionReassignments = this.operation("alterPartitionReassignments");
+  listPartitionReassignments = this.operation("listPartitionReassignments");
   allocateProducerIds = this.operation("allocateProducerIds");
   describeQuorum = this.operation("describeQuorum");
 
