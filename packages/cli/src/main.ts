@@ -6,6 +6,7 @@ import { serverCommand } from "./commands/server.js";
 import { consumeCommand } from "./commands/consume.js";
 import { groupsCommand } from "./commands/groups.js";
 import { metadataQuorumCommand } from "./commands/metadata-quorum.js";
+import { partitionsCommand } from "./commands/partitions.js";
 import { perfCommand } from "./commands/perf.js";
 import { produceCommand } from "./commands/produce.js";
 import { topicsCommand } from "./commands/topics.js";
@@ -24,7 +25,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .command("server", "Run the broker", serverCommand(ctx))
     .command("topics", "Create, list, describe, alter and delete topics", topicsCommand(ctx))
     .command("groups", "List, describe, delete consumer groups and reset their offsets", groupsCommand(ctx))
-    .command("metadata-quorum", "Describe the controller quorum (leader, epoch, lag)", metadataQuorumCommand(ctx));
+    .command("metadata-quorum", "Describe the controller quorum (leader, epoch, lag)", metadataQuorumCommand(ctx))
+    .command("partitions", "Reassign partition replicas and elect leaders", partitionsCommand(ctx));
   produceCommand(ctx)(parser);
   consumeCommand(ctx)(parser);
   parser
