@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run cluster`: a local 3-node cluster as separate processes (each a combined
-// broker+controller), data under ./data/cluster/node-<id>, logs beside it. Prints the
+// broker+controller), data under ./data/node-<id>, logs beside it (./data/node-<id>.log;
+// a single node on ./data skips these dirs: they hold meta.properties). Prints the
 // bootstrap servers once every node answers; Ctrl-C stops all nodes cleanly
 // (SIGTERM: controlled shutdown), SIGKILL after a bound.
 //
@@ -33,7 +34,7 @@ function option(name, fallback) {
 
 const nodeCount = option("nodes", 3);
 const basePort = option("base-port", 9092);
-const dataRoot = join(root, "data", "cluster");
+const dataRoot = join(root, "data");
 const nodes = Array.from({ length: nodeCount }, (_, i) => ({
   id: i + 1,
   kafkaPort: basePort + 2 * i,

@@ -10,7 +10,8 @@ const TOPIC = "e2e-orders";
 const PARTITIONS = 3;
 const MESSAGE_COUNT = 300;
 const CONSUME_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_S = 30;
+// testcontainers takes this in milliseconds; Docker sends SIGKILL after it.
+const STOP_TIMEOUT_MS = 30_000;
 const HEALTHY_TIMEOUT_MS = 90_000;
 const HEALTH_POLL_MS = 1_000;
 
@@ -94,7 +95,7 @@ describe.skipIf(dockerUnavailable !== null)(`single node from ${SAMSA_IMAGE}`, (
   it("SIGTERM stops the broker cleanly (exit status 0) and the records survive a restart", async () => {
     const client = await getContainerRuntimeClient();
     const container = client.container.getById(node.container.getId());
-    await client.container.stop(container, { timeout: STOP_TIMEOUT_S });
+    await client.container.stop(container, { timeout: STOP_TIMEOUT_MS });
     const stopped = await client.container.inspect(container);
     // 0: the broker handled SIGTERM and closed its logs; 137 would mean Docker had to SIGKILL it.
     expect(stopped.State.ExitCode).toBe(0);

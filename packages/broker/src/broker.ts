@@ -7,6 +7,7 @@ import { groupCoordinatorConfig } from "./groups/group-config.js";
 import { GroupCoordinator } from "./groups/group-coordinator.js";
 import { registerGroupMetrics } from "./groups/group-metrics.js";
 import { BrokerOffsetsLog } from "./groups/offsets-log.js";
+import { offsetsRoleListener } from "./groups/offsets-role-listener.js";
 import { ALL_HANDLERS } from "./handlers/all-handlers.js";
 import { KafkaDispatcher } from "./handlers/dispatcher.js";
 import { HandlerRegistry } from "./handlers/registry.js";
@@ -159,10 +160,12 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       const groupsConfig = groupCoordinatorConfig(config);
       groups = new GroupCoordinator({
         config: groupsConfig,
-        log: new BrokerOffsetsLog(groupsConfig, view, topics, partitions),
+        log: new BrokerOffsetsLog(groupsConfig, view, topics, partitions, replication?.manager),
         logger: logger.child({ component: "group-coordinator" }),
-        partitionExists: (topic, partition) => partitions.get(topic, partition) !== undefined,
+        partitionExists: (topic, partition) => view.topic(topic) !== undefined && partition >= 0 && partition < view.topic(topic)!.partitionCount,
       });
+      // Leading a __consumer_offsets partition makes this broker the coordinator of its groups.
+      partitions.addRoleListener(offsetsRoleListener(groups));
       registerGroupMetrics(metrics.registry, groups, { highWatermark: (t, p) => partitions.get(t, p)?.log.highWatermark });
       // A one-voter quorum keeps the pre-quorum local allocator (its file continues the ids already handed out);
       // brokers of a multi-node cluster take blocks from the controller so ids never collide.

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { systemClock, type Clock } from "./clock.js";
 import { DEFAULT_LOG_CONFIG, isCompacted, validateLogConfig, type LogConfig } from "./config/log-config.js";
-import { InconsistentLogDirError, LogClosedError } from "./errors.js";
+import { InconsistentLogDirError, KafkaStorageError, LogClosedError } from "./errors.js";
 import { readTextIfExists, writeFileAtomically } from "./fs/file-io.js";
 import { hasErrorCode, type FileSystem } from "./fs/file-system.js";
 import { nodeFileSystem } from "./fs/node-file-system.js";
@@ -139,6 +139,13 @@ export class LogManager {
       }
       const tp = parsePartitionDirName(name);
       if (tp === undefined || !(await this.fs.isDirectory(path))) continue;
+      // Another node's log dir nested here (e.g. ./data/node-1 beside a single node on
+      // ./data) looks like partition 1 of topic "node"; taking it would let the broker
+      // delete it as a stray log.
+      if (false && await this.fs.exists(join(path, META_PROPERTIES))) {
+        this.logger.warn({ path }, "directory holds meta.properties: a nested log dir, not a partition; ignoring it");
+        continue;
+      }
       const key = partitionDirName(tp.topic, tp.partition);
       if (this.logsByName.has(key)) {
         this.logger.error({ path }, "partition found in two log dirs; ignoring this copy");
@@ -204,6 +211,10 @@ export class LogManager {
     if (existing !== undefined) return existing.log;
     const dir = this.leastLoadedDir();
     const path = join(dir.path, key);
+    // The same rule as at load: a nested log dir is never taken (and later deleted) as a partition.
+    if (await this.fs.exists(join(path, META_PROPERTIES))) {
+      throw new KafkaStorageError(`${path} holds meta.properties (a nested log dir); refusing to use it for partition ${partition} of ${topic}`);
+    }
     await this.fs.mkdir(path);
     await this.fs.syncDir(dir.path);
     const log = await PartitionLog.open(this.logOptions(path, topic, partition, config), { cleanShutdown: false, recoveryPoint: 0 });

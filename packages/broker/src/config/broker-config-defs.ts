@@ -97,6 +97,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   { name: "offsets.topic.num.partitions", type: "int", default: 50, validator: atLeast(1), doc: "Partitions of __consumer_offsets." },
   { name: "offsets.topic.replication.factor", type: "int", default: 3, validator: atLeast(1), doc: "Replication factor of __consumer_offsets (capped by the live broker count)." },
   { name: "offsets.retention.minutes", type: "int", default: 10080, validator: atLeast(1), doc: "Retention of committed offsets." },
+  { name: "offsets.commit.timeout.ms", type: "int", default: 5000, validator: atLeast(1), doc: "How long an offset commit waits for the __consumer_offsets ISR (acks=all) before it fails with COORDINATOR_NOT_AVAILABLE." },
   { name: "transaction.state.log.replication.factor", type: "int", default: 3, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
   { name: "transaction.state.log.min.isr", type: "int", default: 2, validator: atLeast(1), doc: "Accepted for compatibility.", effect: "none" },
   // idempotent producers

@@ -3,8 +3,10 @@ import type { BrokerConfig } from "../config/broker-config.js";
 /** The coordinator's settings, in the units it uses. */
 export interface GroupCoordinatorConfig {
   offsetsPartitionCount: number;
-  /** offsets.topic.replication.factor capped by the live broker count. */
+  /** offsets.topic.replication.factor (the topic gets it capped by the live broker count). */
   offsetsReplicationFactor: number;
+  /** How long a commit waits for the ISR before failing (offsets.commit.timeout.ms). */
+  offsetsCommitTimeoutMs: number;
   initialRebalanceDelayMs: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
@@ -17,8 +19,6 @@ export interface GroupCoordinatorConfig {
   retentionCheckIntervalMs: number;
 }
 
-const LIVE_BROKERS_SINGLE_NODE = 1;
-
 function numberOr(config: BrokerConfig, name: string, fallback: number): number {
   const v = config.values.get(name);
   return typeof v === "number" ? v : fallback;
@@ -27,7 +27,8 @@ function numberOr(config: BrokerConfig, name: string, fallback: number): number 
 export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
   return {
     offsetsPartitionCount: config.offsetsTopicNumPartitions,
-    offsetsReplicationFactor: Math.min(numberOr(config, "offsets.topic.replication.factor", 3), LIVE_BROKERS_SINGLE_NODE),
+    offsetsReplicationFactor: numberOr(config, "offsets.topic.replication.factor", 3),
+    offsetsCommitTimeoutMs: numberOr(config, "offsets.commit.timeout.ms", 5_000),
     initialRebalanceDelayMs: numberOr(config, "group.initial.rebalance.delay.ms", 3_000),
     minSessionTimeoutMs: numberOr(config, "group.min.session.timeout.ms", 6_000),
     maxSessionTimeoutMs: numberOr(config, "group.max.session.timeout.ms", 1_800_000),

@@ -6,7 +6,7 @@ import { GroupLoader } from "./group-loader.js";
 import { GroupMembership, type JoinRequest, type MemberIdentity, type SyncRequest } from "./group-membership.js";
 import { GroupOffsets, type OffsetCommitRequestData, type PartitionErrors } from "./group-offsets.js";
 import { offsetsPartitionFor } from "./group-placement.js";
-import type { GroupRuntime } from "./group-runtime.js";
+import { GroupCoordinatorError, type GroupRuntime } from "./group-runtime.js";
 import type { OffsetsLog, OffsetsRecord } from "./offsets-log.js";
 import { encodeGroupMetadataKey, encodeGroupMetadataValue, encodeOffsetCommitKey, type GroupMetadataValue } from "./offsets-topic-records.js";
 import { systemScheduler, type Scheduler } from "./scheduler.js";
@@ -22,6 +22,23 @@ export interface GroupCoordinatorOptions {
 }
 
 type PartitionStatus = "loading" | "loaded" | "failed";
+
+/** One `__consumer_offsets` partition this broker leads. */
+interface LedPartition {
+  readonly leaderEpoch: number;
+  status: PartitionStatus;
+  /** Settles when the load ended (loaded, failed or abandoned). */
+  loaded: Promise<void>;
+}
+
+/** How long one wait for a new leader's log to be committed lasts before it is retried. */
+const LOAD_COMMIT_WAIT_MS = 5_000;
+/** Pause between such waits when the ISR is too small to commit anything. */
+const LOAD_RETRY_BACKOFF_MS = 500;
+/** Waits before a partition that never gets committed is marked failed (about ten minutes). */
+const MAX_LOAD_ATTEMPTS = 120;
+/** How long FindCoordinator waits for the groups of a just-created `__consumer_offsets` to load. */
+const CREATED_TOPIC_LOAD_WAIT_MS = 5_000;
 
 export interface GroupSummary {
   groupId: string;
@@ -41,14 +58,17 @@ const EMPTY_BYTES = Buffer.alloc(0);
 
 /**
  * The classic group coordinator of this broker: owns the groups whose
- * `__consumer_offsets` partitions it leads (single node: all of them),
- * loads them from the log, and serves the group APIs. A request for a
- * group whose partition is still loading gets COORDINATOR_LOAD_IN_PROGRESS;
- * after close() everything gets NOT_COORDINATOR.
+ * `__consumer_offsets` partitions it leads, and serves the group APIs for
+ * them. It is told of leadership by `partitionLed` / `partitionNotLed`
+ * (the broker's replica-role listener): on becoming leader it loads the
+ * partition's committed records in the background (requests meanwhile get
+ * COORDINATOR_LOAD_IN_PROGRESS); on losing it, it drops those groups
+ * (waiting members get NOT_COORDINATOR). Groups of partitions it does not
+ * lead, and everything after close(), get NOT_COORDINATOR.
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
-  private readonly partitionStatus = new Map<number, PartitionStatus>();
+  private readonly led = new Map<number, LedPartition>();
   private readonly scheduler: Scheduler;
   private readonly membership: GroupMembership;
   private readonly offsets: GroupOffsets;
@@ -56,7 +76,8 @@ export class GroupCoordinator {
   private readonly log: OffsetsLog;
   private readonly logger: Logger;
   private closed = false;
-  private loading: Promise<void> = Promise.resolve();
+  /** Log reads of loads in progress: close() lets them finish before the logs close. */
+  private readonly replays = new Set<Promise<void>>();
   private cancelRetentionCheck: (() => void) | undefined;
 
   constructor(options: GroupCoordinatorOptions) {
@@ -77,13 +98,8 @@ export class GroupCoordinator {
     this.offsets = new GroupOffsets(runtime, this.membership, (g, records) => this.append(g.groupId, records), options.partitionExists);
   }
 
-  /** Loads existing groups in the background and starts the offset retention check. */
+  /** Starts the offset retention check (loading follows leadership, see partitionLed). */
   start(): void {
-    const count = this.log.partitionCount();
-    if (count !== null) {
-      for (let p = 0; p < count; p++) this.partitionStatus.set(p, "loading");
-      this.loading = this.loadPartitions(count);
-    }
     this.scheduleRetentionCheck();
   }
 
@@ -92,37 +108,101 @@ export class GroupCoordinator {
     this.closed = true;
     this.cancelRetentionCheck?.();
     for (const group of this.groups.values()) this.membership.shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
-    await this.loading;
+    await Promise.all(this.replays);
   }
 
-  private async loadPartitions(count: number): Promise<void> {
-    const startedAt = Date.now();
-    let loadedGroups = 0;
-    for (let p = 0; p < count && !this.closed; p++) {
-      const loader = new GroupLoader(this.scheduler.now());
-      try {
-        await this.log.replay(p, (record) => loader.replay(record));
-      } catch (err) {
-        this.logger.error({ err, partition: p }, "loading groups from __consumer_offsets failed");
-        this.partitionStatus.set(p, "failed");
-        continue;
-      }
-      if (loader.skippedRecords > 0) this.logger.warn({ partition: p, skipped: loader.skippedRecords }, "skipped unreadable __consumer_offsets records");
-      for (const group of loader.groups.values()) {
-        this.groups.set(group.groupId, group);
-        this.membership.restoreSessions(group);
-        loadedGroups++;
-      }
-      this.partitionStatus.set(p, "loaded");
+  // ---- leadership of __consumer_offsets partitions -----------------------
+
+  /**
+   * This broker leads `partition` in `leaderEpoch`: loads its groups in the
+   * background. The same epoch again (an ISR change) changes nothing; a new
+   * epoch reloads, since another leader may have written meanwhile.
+   */
+  partitionLed(partition: number, leaderEpoch: number): void {
+    if (this.closed) return;
+    const current = this.led.get(partition);
+    if (current?.leaderEpoch === leaderEpoch) return;
+    if (current) this.unload(partition, "new leader epoch");
+    const entry: LedPartition = { leaderEpoch, status: "loading", loaded: Promise.resolve() };
+    this.led.set(partition, entry);
+    entry.loaded = this.load(partition, entry);
+  }
+
+  /** Another broker (or none) leads `partition`, or its replica left: drops its groups. */
+  partitionNotLed(partition: number): void {
+    if (this.led.has(partition)) this.unload(partition, "leadership moved");
+  }
+
+  /** Whether this broker serves the groups of `partition` now (for tests and metrics). */
+  partitionState(partition: number): PartitionStatus | "not-led" {
+    return this.led.get(partition)?.status ?? "not-led";
+  }
+
+  private unload(partition: number, reason: string): void {
+    this.led.delete(partition);
+    let dropped = 0;
+    for (const group of [...this.groups.values()]) {
+      if (this.partitionFor(group.groupId) !== partition) continue;
+      this.membership.shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
+      this.groups.delete(group.groupId);
+      dropped++;
     }
-    this.logger.info({ groups: loadedGroups, partitions: count, ms: Date.now() - startedAt }, "loaded consumer groups");
+    this.logger.info({ partition, groups: dropped, reason }, "unloaded consumer groups");
+  }
+
+  private async load(partition: number, entry: LedPartition): Promise<void> {
+    const current = () => !this.closed && this.led.get(partition) === entry;
+    const startedAt = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      if (!current()) return;
+      let committed = false;
+      try {
+        committed = await this.log.awaitCommitted(partition, LOAD_COMMIT_WAIT_MS);
+      } catch (err) {
+        // Leadership moved: the role listener drops this entry (or already did).
+        if (current()) this.logger.warn({ err, partition }, "waiting for __consumer_offsets to be committed failed");
+      }
+      if (committed) break;
+      if (attempt >= MAX_LOAD_ATTEMPTS) {
+        if (current()) entry.status = "failed";
+        this.logger.error({ partition, attempts: attempt }, "__consumer_offsets partition never got committed; its groups stay unavailable");
+        return;
+      }
+      await new Promise<void>((resolve) => this.scheduler.schedule(LOAD_RETRY_BACKOFF_MS, resolve));
+    }
+    if (!current()) return;
+    const loader = new GroupLoader(this.scheduler.now());
+    const replay = this.log.replay(partition, (record) => loader.replay(record));
+    this.replays.add(replay);
+    try {
+      await replay;
+    } catch (err) {
+      this.logger.error({ err, partition }, "loading groups from __consumer_offsets failed");
+      if (current()) entry.status = "failed";
+      return;
+    } finally {
+      this.replays.delete(replay);
+    }
+    if (!current()) return;
+    if (loader.skippedRecords > 0) this.logger.warn({ partition, skipped: loader.skippedRecords }, "skipped unreadable __consumer_offsets records");
+    for (const group of loader.groups.values()) {
+      const stale = this.groups.get(group.groupId);
+      if (stale) this.membership.shutdownGroup(stale, ErrorCode.NOT_COORDINATOR);
+      this.groups.set(group.groupId, group);
+      this.membership.restoreSessions(group);
+    }
+    entry.status = "loaded";
+    this.logger.info({ partition, leaderEpoch: entry.leaderEpoch, groups: loader.groups.size, ms: Date.now() - startedAt }, "loaded consumer groups");
   }
 
   partitionFor(groupId: string): number {
     return offsetsPartitionFor(groupId, this.log.partitionCount() ?? this.config.offsetsPartitionCount);
   }
 
-  /** Makes sure `__consumer_offsets` exists (FindCoordinator creates it on first use). */
+  /**
+   * Makes sure `__consumer_offsets` exists (FindCoordinator creates it on first
+   * use); after creating it, waits (bounded) for the partitions led here to load.
+   */
   async ensureOffsetsTopic(): Promise<number> {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
     if (this.log.partitionCount() === null) {
@@ -132,11 +212,16 @@ export class GroupCoordinator {
         this.logger.warn({ err }, "creating __consumer_offsets failed");
         return ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
+      await this.settleLoads(CREATED_TOPIC_LOAD_WAIT_MS);
     }
-    const count = this.log.partitionCount();
-    if (count === null) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    for (let p = 0; p < count; p++) if (!this.partitionStatus.has(p)) this.partitionStatus.set(p, "loaded");
-    return ErrorCode.NONE;
+    return this.log.partitionCount() === null ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
+  }
+
+  private async settleLoads(timeoutMs: number): Promise<void> {
+    let cancel: (() => void) | undefined;
+    const timeout = new Promise<void>((resolve) => (cancel = this.scheduler.schedule(timeoutMs, resolve)));
+    await Promise.race([Promise.all([...this.led.values()].map((e) => e.loaded)), timeout]);
+    cancel?.();
   }
 
   /** The error every request about `groupId` gets before any group logic runs, or NONE. */
@@ -144,14 +229,20 @@ export class GroupCoordinator {
     if (groupId === "") return ErrorCode.INVALID_GROUP_ID;
     const topicError = await this.ensureOffsetsTopic();
     if (topicError !== ErrorCode.NONE) return topicError;
+    return this.partitionError(this.partitionFor(groupId));
+  }
+
+  private partitionError(partition: number): number {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
-    switch (this.partitionStatus.get(this.partitionFor(groupId))) {
+    switch (this.led.get(partition)?.status) {
       case "loaded":
         return ErrorCode.NONE;
       case "loading":
         return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-      default:
+      case "failed":
         return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      default:
+        return ErrorCode.NOT_COORDINATOR;
     }
   }
 
@@ -325,8 +416,10 @@ export class GroupCoordinator {
   }
 
   private append(groupId: string, records: readonly OffsetsRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(Object.assign(new Error("the group coordinator is closed"), { errorCode: ErrorCode.NOT_COORDINATOR }));
-    return this.log.append(this.partitionFor(groupId), records, this.scheduler.now());
+    const partition = this.partitionFor(groupId);
+    const errorCode = this.partitionError(partition);
+    if (errorCode !== ErrorCode.NONE) return Promise.reject(new GroupCoordinatorError(errorCode, `group ${groupId} is not served here now`));
+    return this.log.append(partition, records, this.scheduler.now());
   }
 
   private storeGroup(group: ClassicGroup): Promise<void> {
@@ -373,7 +466,7 @@ export class GroupCoordinator {
     const now = this.scheduler.now();
     for (const group of [...this.groups.values()]) {
       if (this.closed) break;
-      if (this.partitionStatus.get(this.partitionFor(group.groupId)) !== "loaded") continue;
+      if (this.partitionError(this.partitionFor(group.groupId)) !== ErrorCode.NONE) continue;
       const doomed = this.offsets.expiredOffsets(group, now);
       const removeGroup = group.is("Empty") && group.pendingMembers.size === 0 && group.offsetCount === doomed.length;
       if (doomed.length === 0 && !removeGroup) continue;

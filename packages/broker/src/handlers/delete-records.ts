@@ -1,6 +1,7 @@
 import { ApiKey, ErrorCode, type DeleteRecordsResponseDeleteRecordsPartitionResult } from "@samsa/protocol";
 import { kafkaErrorCodeOf } from "./error-mapping.js";
 import { defineHandler } from "./handler.js";
+import { lookUpPartition } from "./partition-leadership.js";
 
 /** DeleteRecords offset meaning "up to the high watermark". */
 const TO_HIGH_WATERMARK = -1;
@@ -15,11 +16,13 @@ export const deleteRecordsHandler = defineHandler({
     for (const topic of request.topics) {
       const partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
       for (const p of topic.partitions) {
-        const partition = ctx.broker.partitions.get(topic.name, p.partitionIndex);
-        if (!partition) {
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        // Only the leader moves the log start; followers follow it through their fetches.
+        const found = lookUpPartition(ctx.broker, topic.name, p.partitionIndex, { requireLeader: true });
+        if (!found.partition) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: found.errorCode });
           continue;
         }
+        const partition = found.partition;
         const log = partition.log;
         const target = p.offset === TO_HIGH_WATERMARK ? log.highWatermark : p.offset;
         if (target < 0 || target > log.highWatermark) {

@@ -17,7 +17,12 @@ export const electLeadersHandler = defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request): Promise<ElectLeadersResponse> {
-    const failure = (errorCode: number): ElectLeadersResponse => ({ throttleTimeMs: 0, errorCode, replicaElectionResults: [] });
+    // v0 has no top-level error: like Kafka, a failed request also marks every partition it named.
+    const failure = (errorCode: number): ElectLeadersResponse => ({
+      throttleTimeMs: 0,
+      errorCode,
+      replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode, errorMessage: null })) })),
+    });
     const type = ELECTION_TYPES[request.electionType ?? 0];
     if (type === undefined) return failure(ErrorCode.INVALID_REQUEST);
     const node = ctx.broker.quorum();

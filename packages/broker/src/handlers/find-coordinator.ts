@@ -1,22 +1,40 @@
 import { ApiKey, ErrorCode, type FindCoordinatorResponseCoordinator } from "@samsa/protocol";
 import type { RequestContext } from "./handler.js";
 import { defineHandler } from "./handler.js";
+import { OFFSETS_TOPIC } from "../groups/group-placement.js";
+import { NO_LEADER } from "../partitions/partition-manager.js";
 import { errorName } from "./error-mapping.js";
 
 /** FindCoordinator key types. */
 const KeyType = { GROUP: 0, TRANSACTION: 1 } as const;
 
 async function coordinatorFor(ctx: RequestContext, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinator> {
-  const answer = (errorCode: number, errorMessage: string | null = null): FindCoordinatorResponseCoordinator => {
-    if (errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage: errorMessage ?? errorName(errorCode) };
-    const endpoint = ctx.broker.advertisedEndpoint(ctx.connection.listenerName);
-    return { key, nodeId: ctx.broker.nodeId, host: endpoint.host, port: endpoint.port, errorCode, errorMessage: null };
-  };
-  if (keyType === KeyType.TRANSACTION) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE, "this broker has no transaction coordinator");
-  if (keyType !== KeyType.GROUP) return answer(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
-  if (key === "") return answer(ErrorCode.INVALID_REQUEST, "the group id is empty");
-  // Single node: this broker leads every __consumer_offsets partition, so it coordinates every group.
-  return answer(await ctx.broker.groups.ensureOffsetsTopic());
+  const failed = (errorCode: number, errorMessage: string | null = null): FindCoordinatorResponseCoordinator => ({
+    key,
+    nodeId: -1,
+    host: "",
+    port: -1,
+    errorCode,
+    errorMessage: errorMessage ?? errorName(errorCode),
+  });
+  if (keyType === KeyType.TRANSACTION) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, "this broker has no transaction coordinator");
+  if (keyType !== KeyType.GROUP) return failed(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
+  if (key === "") return failed(ErrorCode.INVALID_REQUEST, "the group id is empty");
+  const topicError = await ctx.broker.groups.ensureOffsetsTopic();
+  if (topicError !== ErrorCode.NONE) return failed(topicError);
+  // The coordinator is the leader of the group's __consumer_offsets partition, as the committed metadata has it.
+  const partition = ctx.broker.groups.partitionFor(key);
+  const leader = ctx.broker.metadata.topic(OFFSETS_TOPIC)?.partitions[partition]?.leader ?? NO_LEADER;
+  if (leader === NO_LEADER) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC}-${partition} has no leader`);
+  const listenerName = ctx.connection.listenerName;
+  if (leader === ctx.broker.nodeId) {
+    const self = ctx.broker.advertisedEndpoint(listenerName);
+    return { key, nodeId: leader, host: self.host, port: self.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+  const broker = ctx.broker.metadata.brokers().find((b) => b.id === leader && !b.fenced);
+  const endpoint = broker?.endpoints.find((e) => e.name === listenerName) ?? broker?.endpoints[0];
+  if (!endpoint) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the leader of ${OFFSETS_TOPIC}-${partition}, broker ${leader}, is not reachable`);
+  return { key, nodeId: leader, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
 export const findCoordinatorHandler = defineHandler({

@@ -1,7 +1,12 @@
 import { ApiKey, ErrorCode, type OffsetForLeaderEpochResponseEpochEndOffset } from "@samsa/protocol";
 import { defineHandler } from "./handler.js";
+import { lookUpPartition } from "./partition-leadership.js";
 
-/** Consumers use it after a leader change to detect truncation (KIP-320). */
+/**
+ * Consumers use it after a leader change to detect truncation (KIP-320), and
+ * followers (replicaId ≥ 0) to find where their log diverges. Either way only
+ * the leader answers, as in Kafka: a follower's epoch cache may be behind.
+ */
 export const offsetForLeaderEpochHandler = defineHandler({
   apiKey: ApiKey.OffsetForLeaderEpoch,
   name: "OffsetForLeaderEpoch",
@@ -11,13 +16,9 @@ export const offsetForLeaderEpochHandler = defineHandler({
     const topics = request.topics.map((topic) => ({
       topic: topic.topic,
       partitions: topic.partitions.map((p): OffsetForLeaderEpochResponseEpochEndOffset => {
-        const partition = ctx.broker.partitions.get(topic.topic, p.partition);
-        if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
-        const currentEpoch = p.currentLeaderEpoch ?? -1;
-        if (currentEpoch !== -1 && currentEpoch !== partition.leaderEpoch) {
-          const errorCode = currentEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-          return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
-        }
+        const found = lookUpPartition(ctx.broker, topic.topic, p.partition, { currentLeaderEpoch: p.currentLeaderEpoch, requireLeader: true });
+        if (!found.partition) return { errorCode: found.errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+        const partition = found.partition;
         // The current epoch ends at the log end; older epochs end where the next began.
         const result =
           p.leaderEpoch === partition.leaderEpoch

@@ -11,6 +11,7 @@ import { CloseConnectionError } from "../network/connection.js";
 import type { AppendInfo } from "@samsa/storage";
 import { errorName, kafkaErrorCodeOf } from "./error-mapping.js";
 import { defineHandler } from "./handler.js";
+import { notHostedError } from "./partition-leadership.js";
 
 /** Versions 0-2 are advertised (old clients probe them) but answered with UNSUPPORTED_VERSION. */
 const FIRST_SERVED_VERSION = 3;
@@ -62,7 +63,9 @@ export const produceHandler = defineHandler({
         }
         const partition = partitions.get(topic.name, pd.index);
         if (!partition) {
-          pending.push(Promise.resolve(failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.")));
+          // A topic the metadata has but this broker holds no replica of: the client's metadata is stale.
+          const errorCode = notHostedError(ctx.broker, topic.name, pd.index);
+          pending.push(Promise.resolve(failed(errorCode, errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? `broker ${ctx.broker.nodeId} holds no replica of this partition` : "This server does not host this topic-partition.")));
           continue;
         }
         const records = pd.records === null ? Buffer.alloc(0) : Array.isArray(pd.records) ? Buffer.concat(pd.records) : pd.records;

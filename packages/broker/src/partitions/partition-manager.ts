@@ -80,6 +80,18 @@ export interface ReplicaRoleHandler {
 }
 
 /**
+ * Learns of role changes after the role handler ran (the group coordinator
+ * loads and drops the groups of `__consumer_offsets` partitions this way).
+ * Called synchronously on the metadata queue: start long work in the background.
+ */
+export interface ReplicaRoleListener {
+  /** The partition's role, leader or epoch changed (read them from `partition`). */
+  roleChanged(partition: Partition): void;
+  /** The replica left this broker; its log is about to be deleted. */
+  replicaRemoved(partition: Partition): void;
+}
+
+/**
  * Without replication the leader's acknowledged appends are its committed data (RF=1
  * semantics) and a follower only refuses clients.
  */
@@ -109,6 +121,7 @@ export class PartitionManager {
   private readonly partitions = new Map<string, Partition>();
   readonly purgatory = new FetchPurgatory();
   private roles: ReplicaRoleHandler = SINGLE_REPLICA_ROLES;
+  private readonly roleListeners: ReplicaRoleListener[] = [];
 
   private constructor(
     private readonly config: BrokerConfig,
@@ -136,6 +149,11 @@ export class PartitionManager {
   /** Installs the replication package's role handler (before metadata is applied). */
   setRoleHandler(handler: ReplicaRoleHandler): void {
     this.roles = handler;
+  }
+
+  /** Adds a listener told of every role change after the role handler. */
+  addRoleListener(listener: ReplicaRoleListener): void {
+    this.roleListeners.push(listener);
   }
 
   startBackgroundTasks(): void {
@@ -187,6 +205,7 @@ export class PartitionManager {
     const assignment: PartitionAssignment = { replicas: state.replicas, isr: state.isr, leader: state.leader, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch };
     if (role === "leader") await this.roles.becomeLeader(partition, assignment);
     else await this.roles.becomeFollower(partition, assignment);
+    for (const listener of this.roleListeners) this.notifyListener(() => listener.roleChanged(partition));
     if (wasLeader !== partition.isLeader || isNew) {
       this.logger.info({ partition: key, role, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr }, "partition role changed");
       // Long-polling fetches re-read and answer NOT_LEADER_OR_FOLLOWER or data.
@@ -248,10 +267,20 @@ export class PartitionManager {
   private async removeReplica(partition: Partition): Promise<void> {
     this.partitions.delete(partition.key);
     await this.roles.stopReplica(partition);
+    for (const listener of this.roleListeners) this.notifyListener(() => listener.replicaRemoved(partition));
     // Waiting fetches re-read and find the partition gone.
     this.purgatory.notify(partition.key);
     await this.logManager.deleteLog(partition.topic, partition.index);
     this.updateGauges();
+  }
+
+  /** A failing listener must not stop metadata application. */
+  private notifyListener(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.error({ err }, "replica role listener failed");
+    }
   }
 
   private updateGauges(): void {

@@ -35,17 +35,38 @@ export class ManualScheduler implements Scheduler {
   }
 }
 
-/** `__consumer_offsets` in memory; `failAppends` makes writes fail as a broken disk would. */
+/**
+ * `__consumer_offsets` in memory; `failAppends` makes writes fail as a broken
+ * disk would; `holdCommit()` keeps a new leader's log uncommitted (loads wait)
+ * until the returned function releases it.
+ */
 export class MemoryOffsetsLog implements OffsetsLog {
   readonly partitions = new Map<number, Array<{ record: OffsetsRecord; timestampMs: number }>>();
   failAppends = false;
+  /** Called after create() made the topic: the test's stand-in for the leaders being elected. */
+  onCreated: ((count: number) => void) | undefined;
+  private commitHeld: Promise<void> | undefined;
   constructor(private count: number | null = null) {}
 
   partitionCount(): number | null {
     return this.count;
   }
   async create(): Promise<void> {
-    this.count ??= TEST_CONFIG.offsetsPartitionCount;
+    if (this.count !== null) return;
+    this.count = TEST_CONFIG.offsetsPartitionCount;
+    this.onCreated?.(this.count);
+  }
+  holdCommit(): () => void {
+    let release!: () => void;
+    this.commitHeld = new Promise<void>((r) => (release = r));
+    return () => {
+      this.commitHeld = undefined;
+      release();
+    };
+  }
+  async awaitCommitted(): Promise<boolean> {
+    await this.commitHeld;
+    return true;
   }
   async append(partition: number, records: readonly OffsetsRecord[], timestampMs: number): Promise<void> {
     if (this.failAppends) throw Object.assign(new Error("disk failed"), { errorCode: 56 });
@@ -66,6 +87,7 @@ export class MemoryOffsetsLog implements OffsetsLog {
 export const TEST_CONFIG: GroupCoordinatorConfig = {
   offsetsPartitionCount: 5,
   offsetsReplicationFactor: 1,
+  offsetsCommitTimeoutMs: 5_000,
   initialRebalanceDelayMs: 100,
   minSessionTimeoutMs: 1_000,
   maxSessionTimeoutMs: 60_000,
@@ -84,6 +106,13 @@ export function newCoordinator(log = new MemoryOffsetsLog(), scheduler = new Man
     partitionExists: (topic, partition) => topic === "t" && partition >= 0 && partition < 4,
   });
   coordinator.start();
+  // This broker leads every partition (as on a single node).
+  const leadAll = (count: number) => {
+    for (let p = 0; p < count; p++) coordinator.partitionLed(p, 0);
+  };
+  log.onCreated = leadAll;
+  const count = log.partitionCount();
+  if (count !== null) leadAll(count);
   return { coordinator, log, scheduler };
 }
 
