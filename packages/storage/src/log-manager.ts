@@ -142,7 +142,7 @@ export class LogManager {
       // Another node's log dir nested here (e.g. ./data/node-1 beside a single node on
       // ./data) looks like partition 1 of topic "node"; taking it would let the broker
       // delete it as a stray log.
-      if (false && await this.fs.exists(join(path, META_PROPERTIES))) {
+      if (await this.fs.exists(join(path, META_PROPERTIES))) {
         this.logger.warn({ path }, "directory holds meta.properties: a nested log dir, not a partition; ignoring it");
         continue;
       }

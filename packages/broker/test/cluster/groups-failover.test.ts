@@ -9,6 +9,7 @@ import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { startClusterProcesses, type ClusterProcesses } from "@samsa/testkit";
 import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offsetsPartitionFor } from "../../src/groups/group-placement.js";
 import { clusterView, createTopic, waitFor, withClient } from "./cluster-client.js";
 
 const TOPIC = "group-failover";
@@ -22,8 +23,12 @@ const PRODUCE_PAUSE_MS = 50;
 /** How long after the kill the producer keeps writing, so the group consumes on the new coordinator. */
 const WRITE_AFTER_KILL_MS = 4_000;
 const RECOVERY_BOUND_MS = 30_000;
+const OFFSETS_PARTITIONS = 10;
 
 let cluster: ClusterProcesses;
+/** Set by the first test: the node it killed and the group's committed offsets at its end. */
+let killedNode = -1;
+let finalOffsets = new Map<number, number>();
 
 function port(id: number): number {
   return cluster.node(id).process.port;
@@ -65,7 +70,7 @@ describe("consumer group on a three-node cluster", () => {
         "broker.heartbeat.interval.ms": 500,
         "min.insync.replicas": 2,
         "replica.lag.time.max.ms": 5_000,
-        "offsets.topic.num.partitions": 10,
+        "offsets.topic.num.partitions": OFFSETS_PARTITIONS,
         "group.initial.rebalance.delay.ms": 500,
         "group.min.session.timeout.ms": 1_000,
       },
@@ -146,6 +151,7 @@ describe("consumer group on a three-node cluster", () => {
 
       await cluster.node(coordinator).process.kill("SIGKILL");
       const killedAt = Date.now();
+      killedNode = coordinator;
       for (const c of commits) if (c.atMs < killedAt) ackedBeforeKill.set(c.partition, Math.max(ackedBeforeKill.get(c.partition) ?? -1, c.offset));
 
       const survivor = liveNodeIds()[0]!;
@@ -186,5 +192,24 @@ describe("consumer group on a three-node cluster", () => {
     expect(acknowledged.size).toBeGreaterThan(0);
     const missing = [...acknowledged].filter((v) => !seen.has(v));
     expect(missing.slice(0, 5)).toEqual([]);
-  }, 120_000);
+    finalOffsets = final;
+  }, 90_000);
+
+  it("keeps the committed offsets when the killed broker returns and the coordinator moves again", async () => {
+    expect(killedNode).toBeGreaterThan(0);
+    await cluster.node(killedNode).process.restart();
+    const offsetsPartition = offsetsPartitionFor(GROUP, OFFSETS_PARTITIONS);
+    await waitFor("the restarted broker back in the ISR of the group's partition", 30_000, async () => {
+      const p = (await clusterView(port(killedNode))).topics["__consumer_offsets"]?.partitions[offsetsPartition];
+      return p && p.isr.length === 3 ? true : undefined;
+    });
+    const second = await waitFor("the group's coordinator", 10_000, () => findCoordinator(killedNode));
+    await cluster.node(second).process.kill("SIGKILL");
+    const third = await waitFor("a third coordinator", RECOVERY_BOUND_MS, async () => {
+      const id = await findCoordinator(liveNodeIds()[0]!);
+      if (id === undefined || id === second) return undefined;
+      return (await describeGroup(id)).errorCode === ErrorCode.NONE ? id : undefined;
+    });
+    expect(await committedOffsets(third)).toEqual(finalOffsets);
+  }, 60_000);
 });
