@@ -108,6 +108,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
   let applier: MetadataApplier | null = null;
   let controlledShutdown = true;
   let gate: StartupGate | null = null;
+  let closing: Promise<void> | undefined;
   let reportFatal: (error: Error) => void = () => {};
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   try {
@@ -270,6 +271,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     } else if (isBroker) {
       // The other nodes may still be starting: join in the background; requests wait at the gate.
       ready().catch((err: Error) => {
+        // Closed during the start-up wait (SIGTERM before the controller answered): nothing left to serve.
+        if (closing) return;
         if (err.name === "BrokerRegistrationError" || err.name === "LegacyMetadataError") {
           logger.error({ err: err.message }, "this broker cannot join the cluster");
           reportFatal(err);
@@ -303,7 +306,6 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       },
       "node started",
     );
-    let closing: Promise<void> | undefined;
     return {
       nodeId: config.nodeId,
       clusterId,

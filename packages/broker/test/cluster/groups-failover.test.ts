@@ -4,7 +4,9 @@
 // partition) is killed with kill -9. The group must find the new coordinator
 // and go on, no commit acknowledged before the kill may be lost, and every
 // acknowledged record must be read (at-least-once, no gaps). The time until
-// the group is served again is printed (see the broker README).
+// the group is served again is printed (see the broker README). Then the
+// killed broker returns, the new coordinator is killed too, and the third
+// coordinator must serve the same committed offsets.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { startClusterProcesses, type ClusterProcesses } from "@samsa/testkit";
 import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
@@ -197,6 +199,7 @@ describe("consumer group on a three-node cluster", () => {
 
   it("keeps the committed offsets when the killed broker returns and the coordinator moves again", async () => {
     expect(killedNode).toBeGreaterThan(0);
+    expect(finalOffsets.size).toBe(PARTITIONS);
     await cluster.node(killedNode).process.restart();
     const offsetsPartition = offsetsPartitionFor(GROUP, OFFSETS_PARTITIONS);
     await waitFor("the restarted broker back in the ISR of the group's partition", 30_000, async () => {

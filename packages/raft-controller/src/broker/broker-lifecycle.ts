@@ -18,6 +18,15 @@ export class BrokerRegistrationError extends Error {
   }
 }
 
+/** The broker was shut down while something waited for it to reach a state (start-up interrupted by SIGTERM). */
+export class BrokerStoppedError extends Error {
+  readonly code = "BROKER_STOPPED";
+  constructor(readonly brokerId: NodeId) {
+    super(`broker ${brokerId} was shut down before it finished starting`);
+    this.name = "BrokerStoppedError";
+  }
+}
+
 export interface BrokerLifecycleOptions {
   readonly brokerId: NodeId;
   readonly clusterId: string;
@@ -55,7 +64,7 @@ export class BrokerLifecycle {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private readonly heartbeatIntervalMs: number;
-  private readonly stateWaiters: { predicate: (s: BrokerState) => boolean; resolve: () => void }[] = [];
+  private readonly stateWaiters: { predicate: (s: BrokerState) => boolean; resolve: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(private readonly options: BrokerLifecycleOptions) {
     this.incarnationId = options.incarnationId ?? randomBytes(16).toString("base64url");
@@ -73,7 +82,8 @@ export class BrokerLifecycle {
 
   /**
    * Registers (retrying through the controller client's bounds) and starts
-   * heartbeating. Rejects with BrokerRegistrationError when the controller refuses.
+   * heartbeating. Rejects with BrokerRegistrationError when the controller refuses,
+   * and with BrokerStoppedError when shut down before it registered.
    */
   async start(): Promise<void> {
     // The quorum may still be forming (controllers start one by one): keep asking,
@@ -90,12 +100,15 @@ export class BrokerLifecycle {
         const duplicate = error instanceof BrokerRegistrationError && error.code === "DUPLICATE_BROKER_REGISTRATION";
         if (duplicate) duplicateSinceMs ??= Date.now();
         const duplicateForTooLong = duplicateSinceMs !== null && Date.now() - duplicateSinceMs >= (this.options.duplicateRegistrationRetryMs ?? 18_000);
-        if ((error instanceof BrokerRegistrationError && (!duplicate || duplicateForTooLong)) || this.currentState === "stopped" || Date.now() >= deadline || attempt >= 1000) throw error;
+        if (this.isStopped()) throw new BrokerStoppedError(this.options.brokerId);
+        if ((error instanceof BrokerRegistrationError && (!duplicate || duplicateForTooLong)) || Date.now() >= deadline || attempt >= 1000) throw error;
         this.options.onError?.(error as Error);
         await new Promise((r) => setTimeout(r, 200));
+        // A shutdown during the start-up wait ends the registration attempts (SIGTERM while the controller is unreachable).
+        if (this.isStopped()) throw new BrokerStoppedError(this.options.brokerId);
       }
     }
-    if (this.currentState === "stopped") return;
+    if (this.isStopped()) throw new BrokerStoppedError(this.options.brokerId);
     this.timer = setInterval(() => this.beat(), this.heartbeatIntervalMs);
     this.beat();
   }
@@ -170,7 +183,8 @@ export class BrokerLifecycle {
       throw new BrokerRegistrationError(this.options.brokerId, response.errorCode, reason);
     }
     this.epoch = response.brokerEpoch;
-    this.setState("fenced");
+    // Stopped while the request was in flight: stay stopped (no heartbeats would follow).
+    if (this.currentState !== "stopped") this.setState("fenced");
   }
 
   private beat(): void {
@@ -200,21 +214,29 @@ export class BrokerLifecycle {
     this.setState(response.isFenced ? "fenced" : "running");
   }
 
+  /** A method rather than a comparison so TypeScript does not narrow the state across awaits. */
+  private isStopped(): boolean {
+    return this.currentState === "stopped";
+  }
+
   private setState(state: BrokerState): void {
     if (state === this.currentState) return;
     this.currentState = state;
     this.options.onStateChange?.(state);
     for (const waiter of this.stateWaiters.splice(0)) {
       if (waiter.predicate(state)) waiter.resolve();
+      // Nothing changes after "stopped": a start-up waiting to be unfenced ends now instead of at its timeout.
+      else if (state === "stopped") waiter.reject(new BrokerStoppedError(this.options.brokerId));
       else this.stateWaiters.push(waiter);
     }
   }
 
   private waitFor(predicate: (s: BrokerState) => boolean, timeoutMs: number, what: string): Promise<void> {
     if (predicate(this.currentState)) return Promise.resolve();
+    if (this.currentState === "stopped") return Promise.reject(new BrokerStoppedError(this.options.brokerId));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`broker ${this.options.brokerId} not ${what} within ${timeoutMs} ms (state ${this.currentState})`)), timeoutMs);
-      this.stateWaiters.push({ predicate, resolve: () => (clearTimeout(timer), resolve()) });
+      this.stateWaiters.push({ predicate, resolve: () => (clearTimeout(timer), resolve()), reject: (error) => (clearTimeout(timer), reject(error)) });
     });
   }
 }

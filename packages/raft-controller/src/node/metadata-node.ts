@@ -212,7 +212,10 @@ export class MetadataNode {
     }
     if (brokerLifecycle) {
       node.brokerStart = brokerLifecycle.start();
-      node.brokerStart.catch((error: Error) => logger.error({ err: error.message }, "broker registration failed; the broker cannot serve"));
+      node.brokerStart.catch((error: Error) => {
+        if (error.name === "BrokerStoppedError") logger.info({ brokerId: options.nodeId }, "shut down before the broker registered");
+        else logger.error({ err: error.message }, "broker registration failed; the broker cannot serve");
+      });
     }
     return node;
   }
