@@ -320,6 +320,9 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
         controlledShutdown = closeOptions.controlledShutdown ?? true;
         closing ??= (async () => {
           logger.info("node shutting down");
+          // As Kafka's controlled shutdown: leadership moves away while this broker still serves, so
+          // clients get NOT_LEADER_OR_FOLLOWER and follow the new leader instead of waiting on a draining listener.
+          if (controlledShutdown) await started.brokerLifecycle?.shutdown();
           await closeAll();
           logger.info("node stopped");
         })();
