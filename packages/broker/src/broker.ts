@@ -19,6 +19,7 @@ import { importLegacyMetadata } from "./metadata/legacy-metadata.js";
 import { MetadataApplier } from "./metadata/metadata-applier.js";
 import { resolveClusterId, resolveQuorumSettings } from "./metadata/quorum-config.js";
 import { StartupGate } from "./metadata/startup-gate.js";
+import { registerQuorumMetrics } from "./quorum-metrics.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { BrokerMetrics, startMetricsServer } from "./metrics.js";
 import { KafkaServer } from "./network/server.js";
@@ -113,6 +114,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   try {
     const metrics = new BrokerMetrics();
+    registerQuorumMetrics(metrics.registry, () => node);
     const view = new ImageMetadataView(clusterId, MetadataImage.EMPTY, () => node?.raftStatus().leaderId ?? -1);
     const partitions = isBroker
       ? await PartitionManager.open({
@@ -322,7 +324,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
           logger.info("node shutting down");
           // As Kafka's controlled shutdown: leadership moves away while this broker still serves, so
           // clients get NOT_LEADER_OR_FOLLOWER and follow the new leader instead of waiting on a draining listener.
-          if (controlledShutdown) await started.brokerLifecycle?.shutdown();
+          // A single node has nowhere to move it: it answers what is in flight, then stops.
+          if (controlledShutdown && !quorum.singleNode) await started.brokerLifecycle?.shutdown();
           await closeAll();
           logger.info("node stopped");
         })();

@@ -22,6 +22,14 @@ export class BrokerMetrics {
     buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
     registers: [this.registry],
   });
+  /** The same time in seconds, as Prometheus conventions want it (the milliseconds one keeps the exporter's name). */
+  readonly requestSeconds = new Histogram({
+    name: "kafka_network_requestmetrics_totaltime_seconds",
+    help: "Time from reading a request to queuing its response, in seconds",
+    labelNames: ["request"] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly requestErrors = new Counter({
     name: "kafka_network_requestmetrics_errors_total",
     help: "Error codes returned, by API name and error",

@@ -96,12 +96,14 @@ export class KafkaDispatcher implements RequestDispatcher {
     }
     if (response === null) {
       metrics.requestLatency.observe({ request: handler.name }, performance.now() - startedAt);
+      metrics.requestSeconds.observe({ request: handler.name }, (performance.now() - startedAt) / 1000);
       return null;
     }
     const w = new Writer(RESPONSE_INITIAL_BYTES);
     encodeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, version));
     schema.encodeResponse(w, response, version);
     metrics.requestLatency.observe({ request: handler.name }, performance.now() - startedAt);
+    metrics.requestSeconds.observe({ request: handler.name }, (performance.now() - startedAt) / 1000);
     return w.toChunks();
   }
 
