@@ -220,7 +220,7 @@ async function benchPolicy(name) {
   const policy = POLICIES[name];
   const rf1 = await singleNode(policy);
   const { full: rf3, half: rf3Half } = await replicated(policy);
-  const ratio = round(rf3.mbPerSec / rf1.mbPerSec);
+  const ratio = Math.round((1000 * rf3.mbPerSec) / rf1.mbPerSec) / 1000;
   return {
     policy: name,
     label: policy.label,
@@ -260,7 +260,7 @@ if (opts.json) {
     lines.push(row("acks=all RF=3 isr>=2     ", r.rf3));
     lines.push(row(`acks=all RF=3 @${r.rf3Half.throttleRecordsPerSec}/s`.padEnd(25), r.rf3Half));
     lines.push(
-      `  ratio RF=3/RF=1 throughput ${r.ratio} (target >= ${round(TARGET_RATIO)}: ${r.targets.ratioMet ? "met" : "NOT met"});` +
+      `  ratio RF=3/RF=1 throughput ${r.ratio} (target >= 1/3: ${r.targets.ratioMet ? "met" : "NOT met"});` +
         ` p99 at half load ${r.rf3Half.latencyMs.p99} ms (target < ${TARGET_P99_MS} ms: ${r.targets.halfLoadP99Met ? "met" : "NOT met"})`,
     );
     lines.push("");

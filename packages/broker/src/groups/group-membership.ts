@@ -106,7 +106,7 @@ export class GroupMembership {
       const memberId = `${req.groupInstanceId}-${randomUUID()}`;
       if (previous !== undefined) {
         // A restarted static member takes over its instance id; the old member id is fenced from now on.
-        this.removeMember(group, previous, ErrorCode.FENCED_INSTANCE_ID, "static member replaced");
+        this.removeMember(group, previous, ErrorCode.FENCED_INSTANCE_ID, "static member replaced", true);
       }
       return this.addMemberAndRebalance(group, req, memberId);
     }
@@ -409,13 +409,16 @@ export class GroupMembership {
   // ---- member removal and sessions -------------------------------------
 
   /** Removes a member and moves the group on: a rebalance, or completion of the current join phase. */
-  removeMember(group: ClassicGroup, memberId: string, errorForWaiters: number, reason: string): void {
+  removeMember(group: ClassicGroup, memberId: string, errorForWaiters: number, reason: string, replacedByJoin = false): void {
     const member = group.members.get(memberId);
     if (!member) return;
     this.removeMemberQuietly(group, member, errorForWaiters);
     this.rt.logger.info({ group: group.groupId, member: memberId, reason }, "removed member from group");
     if (group.is("Stable") || group.is("CompletingRebalance")) this.prepareRebalance(group, `${reason}: ${memberId}`);
-    else if (group.is("PreparingRebalance")) this.tryCompleteJoin(group);
+    // As Kafka's delayed join is tried at once: when the last member left, every
+    // remaining member (none) has joined, so the group is Empty right away. Not
+    // when a static member is being replaced: its successor joins next.
+    if (group.is("PreparingRebalance") && !replacedByJoin) this.tryCompleteJoin(group);
   }
 
   private removeMemberQuietly(group: ClassicGroup, member: GroupMember, errorForWaiters: number): void {
