@@ -8,6 +8,7 @@ import { RpcClient } from "../rpc/client.js";
 import { decodeRaftMessage, encodeRaftMessage } from "../rpc/codec.js";
 import { RpcServer } from "../rpc/server.js";
 import { QuorumStateFile } from "./quorum-state-file.js";
+import { CommitLatency } from "./commit-latency.js";
 
 export const RAFT_METHOD = "raft";
 
@@ -55,6 +56,8 @@ export class RaftNode {
   private processing: Promise<void> = Promise.resolve();
   private stopped = false;
   listenPort = 0;
+  /** Leader-side time from proposal append to the high watermark covering it. */
+  readonly commitLatency = new CommitLatency();
 
   constructor(private readonly options: RaftNodeOptions) {
     this.quorumFile = new QuorumStateFile(options.dataDir, options.clusterId, options.raft.voters);
@@ -95,6 +98,7 @@ export class RaftNode {
 
   propose(payloads: readonly Uint8Array[]): ProposeResult {
     const result = this.core.propose(payloads);
+    if (result.ok) this.commitLatency.proposed(result.epoch, result.lastOffset, performance.now());
     this.kick();
     return result;
   }
@@ -130,6 +134,8 @@ export class RaftNode {
       for (const message of ready.messages) this.send(message);
       if (ready.snapshot) this.options.onSnapshot?.(ready.snapshot);
       if (ready.committed.length > 0) this.options.onCommitted?.(ready.committed);
+      const status = this.core.status();
+      this.commitLatency.advanced(status.role === "leader", status.epoch, status.highWatermark, performance.now());
       this.options.onReady?.();
     }
   }

@@ -3,7 +3,7 @@ import { NotControllerError } from "../controller/not-controller-error.js";
 import type { NodeId } from "../raft/types.js";
 import { RpcClient } from "../rpc/client.js";
 import type { ControllerApi, ControllerOperation } from "./controller-api.js";
-import { controllerMethod, decodeJson, encodeJson, type ControllerReply } from "./payload-codec.js";
+import { controllerMethod, decodeControllerReply, decodeControllerResponse, encodeControllerRequest, type ControllerRequest, type ControllerResponse } from "./payload-codec.js";
 
 export interface ControllerClientOptions {
   /** controller.quorum.voters */
@@ -93,12 +93,12 @@ export class ControllerClient implements ControllerApi {
   }
 
   private operation<K extends ControllerOperation>(name: K): ControllerApi[K] {
-    return ((request: unknown) => this.call(name, request)) as ControllerApi[K];
+    return ((request: ControllerRequest<K>) => this.call(name, request)) as ControllerApi[K];
   }
 
-  private async call(operation: ControllerOperation, request: unknown): Promise<unknown> {
+  private async call<K extends ControllerOperation>(operation: K, request: ControllerRequest<K>): Promise<ControllerResponse<K>> {
     const deadline = Date.now() + this.totalTimeoutMs;
-    const payload = encodeJson(request);
+    const payload = encodeControllerRequest(operation, request);
     let backoffMs = this.backoffInitialMs;
     let lastError: Error | null = null;
     let attempts = 0;
@@ -112,10 +112,11 @@ export class ControllerClient implements ControllerApi {
       let retryNow = false;
       try {
         const bytes = await this.client(target).request(controllerMethod(operation), payload, Math.min(this.requestTimeoutMs, remainingMs));
-        const reply = decodeJson<ControllerReply>(bytes, `${operation} reply`);
+        const reply = decodeControllerReply(bytes, `${operation} reply`);
         if (reply.ok) {
+          const response = decodeControllerResponse(operation, reply.result);
           this.knownLeader = target;
-          return reply.result;
+          return response;
         }
         if (reply.code !== "NOT_CONTROLLER") throw new ControllerRequestError(operation, reply.code, reply.errorCode, reply.message);
         lastError = new NotControllerError(reply.leaderId, reply.message);
