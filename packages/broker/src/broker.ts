@@ -216,6 +216,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
           },
         });
         servers.push(server);
+        metrics.addRequestQueue(() => server.pendingRequests);
         boundPorts[listener.name] = await server.listen();
       }
       // Registered after the servers so it runs before they drain: waiting joins end at once with NOT_COORDINATOR.

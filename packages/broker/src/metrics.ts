@@ -98,8 +98,26 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
+  private readonly requestQueues: (() => number)[] = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const queues = this.requestQueues;
+    new Gauge({
+      name: "kafka_network_requestchannel_requestqueuesize",
+      help: "Requests read from client connections and not answered yet, across listeners",
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const read of queues) n += read();
+        this.set(n);
+      },
+    });
+  }
+
+  /** Adds a listener's count of requests read but not yet answered to the request-queue gauge. */
+  addRequestQueue(read: () => number): void {
+    this.requestQueues.push(read);
   }
 }
 

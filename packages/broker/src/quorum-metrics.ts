@@ -30,6 +30,10 @@ export function registerQuorumMetrics(registry: Registry, node: () => MetadataNo
   gauge("kafka_server_raftmetrics_high_watermark", "High watermark of the metadata log", (n) => n.raftStatus().highWatermark);
   gauge("kafka_server_raftmetrics_log_end_offset", "End offset of this node's metadata log", (n) => n.raftStatus().logEndOffset);
   gauge("kafka_server_raftmetrics_applied_offset", "Offset up to which this node applied the metadata log", (n) => n.raftStatus().appliedOffset);
+  // Leader-side, over Kafka's 30 s window; NaN when nothing was committed in it (as Kafka reports).
+  const commitLatency = (n: MetadataNode) => n.raftNode.commitLatency.summary(performance.now());
+  gauge("kafka_server_raftmetrics_commit_latency_avg", "Average ms from appending a proposal on the quorum leader to the high watermark covering it (30 s window)", (n) => commitLatency(n).avgMs);
+  gauge("kafka_server_raftmetrics_commit_latency_max", "Maximum ms from appending a proposal on the quorum leader to the high watermark covering it (30 s window)", (n) => commitLatency(n).maxMs);
   new Gauge({
     name: "kafka_server_raftmetrics_current_state",
     help: "1 for this node's current role in the metadata quorum",

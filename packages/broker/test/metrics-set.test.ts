@@ -30,9 +30,11 @@ const EXPECTED_FAMILIES: Record<string, readonly string[]> = {
     "kafka_server_raftmetrics_current_leader",
     "kafka_server_raftmetrics_current_epoch",
     "kafka_server_raftmetrics_high_watermark",
+    "kafka_server_raftmetrics_commit_latency_avg",
+    "kafka_server_raftmetrics_commit_latency_max",
   ],
   requests: ["kafka_network_requestmetrics_requests_total", "kafka_network_requestmetrics_totaltime_seconds", "kafka_network_requestmetrics_totaltimems"],
-  network: ["kafka_server_socketservermetrics_connection_count", "kafka_server_socket_bytes_received_total"],
+  network: ["kafka_server_socketservermetrics_connection_count", "kafka_server_socket_bytes_received_total", "kafka_network_requestchannel_requestqueuesize"],
   "consumer groups": ["kafka_consumergroup_lag"],
   process: ["process_cpu_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes"],
 };
@@ -61,6 +63,11 @@ describe("the broker's metrics set", () => {
       expect(text).toMatch(/^kafka_server_raftmetrics_current_state\{state="leader"\} 1$/m);
       expect(text).toMatch(new RegExp(`^kafka_server_raftmetrics_current_leader ${running.broker.nodeId}$`, "m"));
       expect(text).toMatch(/^kafka_controller_kafkacontroller_fencedbrokercount 0$/m);
+      // The topic creation and the broker's registration were committed by this leader moments ago.
+      expect(Number(/^kafka_server_raftmetrics_commit_latency_max (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(0);
+      expect(Number(/^kafka_server_raftmetrics_commit_latency_avg (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(0);
+      // Every request was answered before the scrape (the client is closed).
+      expect(text).toMatch(/^kafka_network_requestchannel_requestqueuesize 0$/m);
     } finally {
       await stopTestBroker(running);
     }

@@ -103,6 +103,11 @@ export class Connection implements ConnectionInfo {
     return this.slots.length;
   }
 
+  /** Requests read from the socket and not answered yet: dispatched ones plus those queued past the in-flight bound. */
+  get pendingRequests(): number {
+    return this.slots.length + this.queuedFrames.length;
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed || this.draining) return;
     this.options.observer.bytesIn(chunk.length);

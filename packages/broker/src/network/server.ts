@@ -31,6 +31,13 @@ export class KafkaServer {
     return this.boundPort;
   }
 
+  /** Requests read but not yet answered, across this listener's connections. */
+  get pendingRequests(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.pendingRequests;
+    return n;
+  }
+
   async listen(): Promise<number> {
     const { host, port } = this.options.listener;
     await new Promise<void>((resolve, reject) => {
