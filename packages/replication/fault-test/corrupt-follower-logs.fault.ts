@@ -80,7 +80,16 @@ describe("fault: followers' logs damaged while stopped (torn active segment, fli
       if (Date.now() > deadline) throw new Error(`followers still lagging: ${JSON.stringify([...lags])}\n${cluster.logTails()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    console.log(`damaged followers ${torn} (torn tail) and ${flipped} (flipped byte) caught up with leader ${leader} ${Date.now() - restartedAt} ms after their restart began; ISR ${(await isr(TOPIC)).join(",")}`);
+    // Caught up is not yet in sync: the leader still has to propose the ISR expansion and
+    // the controller to commit it. Only ISR members may be elected, so wait for both.
+    let inSync: number[] = [];
+    for (;;) {
+      inSync = await isr(TOPIC).catch(() => []);
+      if (inSync.includes(torn) && inSync.includes(flipped)) break;
+      if (Date.now() > deadline) throw new Error(`followers caught up but not back in the ISR: ${inSync.join(",")}\n${cluster.logTails()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`damaged followers ${torn} (torn tail) and ${flipped} (flipped byte) caught up with leader ${leader} and rejoined the ISR ${Date.now() - restartedAt} ms after their restart began; ISR ${inSync.join(",")}`);
 
     // Losing the leader now proves the followers hold the data: a follower must serve everything acknowledged.
     await cluster.node(leader).process.kill("SIGKILL");
