@@ -11,6 +11,7 @@ import { eventually } from "./support/eventually.js";
 import { freePort } from "./support/free-port.js";
 import { prometheusMissing, startHostPrometheus, type HostPrometheus } from "./support/host-prometheus.js";
 
+const TOPIC_READY_TIMEOUT_MS = 30_000;
 const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
 
@@ -94,8 +95,18 @@ describe.skipIf(compose === null || missing !== null)(`docker/docker-compose.yml
       const cluster = await admin.describeCluster();
       expect(cluster.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual([...BROKERS].sort());
       // No partitions or replication factor given: the file's defaults (3, 3, min.insync 2) apply.
-      await admin.createTopics({ topics: [{ topic: TOPIC }], waitForLeaders: true });
-      const metadata = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+      await admin.createTopics({ topics: [{ topic: TOPIC }], waitForLeaders: false });
+      // CreateTopics is answered once the controller committed the topic and the
+      // receiving broker applied it; the other brokers apply it moments later (as
+      // in Kafka), so a metadata request may briefly get UNKNOWN_TOPIC_OR_PARTITION.
+      const metadata = await eventually(
+        "the new topic has a leader for every partition",
+        TOPIC_READY_TIMEOUT_MS,
+        async () => {
+          const m = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+          return m.topics[0]!.partitions.length > 0 && m.topics[0]!.partitions.every((p) => p.leader >= 0) ? m : undefined;
+        },
+      );
       expect(metadata.topics[0]!.partitions).toHaveLength(3);
       expect(metadata.topics[0]!.partitions.every((p) => p.replicas.length === 3)).toBe(true);
     } finally {
