@@ -212,7 +212,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
             bytesIn: (n) => metrics.networkBytesIn.inc(n),
             bytesOut: (n) => metrics.networkBytesOut.inc(n),
             badInput: (reason) => metrics.connectionsClosedForBadInput.inc({ reason }),
-            connectionsChanged: (open) => metrics.connections.set(open),
+            connectionsChanged: (open) => metrics.connections.set({ listener: listener.name }, open),
           },
         });
         servers.push(server);

@@ -78,7 +78,8 @@ export class BrokerMetrics {
   });
   readonly connections = new Gauge({
     name: "kafka_server_socketservermetrics_connection_count",
-    help: "Open client connections",
+    help: "Open client connections, by listener",
+    labelNames: ["listener"] as const,
     registers: [this.registry],
   });
   readonly connectionsClosedForBadInput = new Counter({

@@ -68,6 +68,8 @@ describe("the broker's metrics set", () => {
       expect(Number(/^kafka_server_raftmetrics_commit_latency_avg (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(0);
       // Every request was answered before the scrape (the client is closed).
       expect(text).toMatch(/^kafka_network_requestchannel_requestqueuesize 0$/m);
+      // Counted per listener, so a second listener does not overwrite the first one's count.
+      expect(text).toMatch(/^kafka_server_socketservermetrics_connection_count\{listener="PLAINTEXT"\} \d+$/m);
     } finally {
       await stopTestBroker(running);
     }
