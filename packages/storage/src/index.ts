@@ -15,6 +15,7 @@ export { parseMetaProperties, serializeMetaProperties, newDirectoryId, type Meta
 export { checkBatch, validateBatchesForAppend, type BatchHeader, type BatchCheck } from "./batch-validation.js";
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset } from "./leader-epoch-cache.js";
 export { IndexCache } from "./index-cache.js";
+export { ReadBufferPool } from "./read-buffer-pool.js";
 export {
   PartitionLog,
   ListOffsetsTimestamp,

@@ -21,6 +21,7 @@ import { parseOffsetCheckpoint, serializeOffsetCheckpoint, type OffsetCheckpoint
 import { IndexCache } from "./index-cache.js";
 import { silentLogger, type StorageLogger } from "./logger.js";
 import { PartitionLog } from "./partition-log.js";
+import { ReadBufferPool } from "./read-buffer-pool.js";
 import { LogCleaner, type CleaningResult } from "./compaction/log-cleaner.js";
 
 export interface LogManagerOptions {
@@ -38,6 +39,8 @@ export interface LogManagerOptions {
   configForTopic?: (topic: string) => LogConfig | undefined;
   /** Bound on index memory of inactive segments across all logs. */
   indexCacheMaxBytes?: number;
+  /** Free read buffers kept for reuse across all logs (0 turns pooling off); each holds READ_BUFFER_BYTES. */
+  maxFreeReadBuffers?: number;
   /** log.flush.offset.checkpoint.interval.ms: how often tick() writes the offset checkpoints. */
   checkpointIntervalMs?: number;
   /** log.retention.check.interval.ms: how often tick() applies retention. */
@@ -60,6 +63,14 @@ interface LogDirState {
 }
 
 const DEFAULT_INDEX_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Capacity of a pooled read buffer: a fetch of max.partition.fetch.bytes /
+ * replica.fetch.max.bytes (1 MiB by default) plus the next batch's header, or
+ * one batch a little over 1 MiB (KIP-74), fits in one.
+ */
+export const READ_BUFFER_BYTES = 1280 * 1024;
+/** 16 free buffers: 20 MiB at most held for reuse. */
+const DEFAULT_MAX_FREE_READ_BUFFERS = 16;
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000;
 const DEFAULT_COMPACTION_CHECK_INTERVAL_MS = 15_000;
@@ -80,6 +91,7 @@ export class LogManager {
   private readonly logger: StorageLogger;
   private readonly defaults: LogConfig;
   private readonly indexCache: IndexCache;
+  private readonly readBuffers: ReadBufferPool;
   private readonly cleaner: LogCleaner;
   private lastCheckpointMs: number;
   private lastRetentionMs: number;
@@ -98,6 +110,7 @@ export class LogManager {
     this.logger = options.logger ?? silentLogger;
     this.defaults = options.defaults ?? DEFAULT_LOG_CONFIG;
     this.indexCache = new IndexCache(options.indexCacheMaxBytes ?? DEFAULT_INDEX_CACHE_MAX_BYTES);
+    this.readBuffers = new ReadBufferPool(READ_BUFFER_BYTES, options.maxFreeReadBuffers ?? DEFAULT_MAX_FREE_READ_BUFFERS);
     this.cleaner = new LogCleaner(options.compactionMaxKeys !== undefined ? { maxKeys: options.compactionMaxKeys } : {});
     const now = this.clock.nowMs();
     this.lastCheckpointMs = now;
@@ -179,7 +192,7 @@ export class LogManager {
 
   private logOptions(dir: string, topic: string, partition: number, config: LogConfig) {
     const expiration = this.options.producerIdExpirationMs;
-    return { fs: this.fs, dir, topic, partition, config, clock: this.clock, logger: this.logger, indexCache: this.indexCache, ...(expiration !== undefined ? { producerIdExpirationMs: expiration } : {}) };
+    return { fs: this.fs, dir, topic, partition, config, clock: this.clock, logger: this.logger, indexCache: this.indexCache, readBufferPool: this.readBuffers, ...(expiration !== undefined ? { producerIdExpirationMs: expiration } : {}) };
   }
 
   // ---------------------------------------------------------------- partitions

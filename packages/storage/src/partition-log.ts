@@ -16,6 +16,7 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager } from "./produ
 import type { ProducerBatchMetadata, ProducerStateEntry } from "./producer-state/producer-state-entry.js";
 import { ProducerSnapshots } from "./producer-state/producer-snapshots.js";
 import { replayProducerState } from "./producer-state/replay-producer-state.js";
+import { ReadBufferPool } from "./read-buffer-pool.js";
 import { SerialExecutor } from "./serial-executor.js";
 
 /** What an append did, as Produce responses and replication need it. */
@@ -43,6 +44,12 @@ export interface ReadResult {
   logStartOffset: number;
   logEndOffset: number;
   highWatermark: number;
+  /**
+   * Hands `records`' buffer back to the log's read buffer pool once its bytes
+   * have been written out and are no longer referenced; optional (unreleased
+   * buffers are garbage-collected), idempotent.
+   */
+  release?: () => void;
 }
 
 /** ListOffsets special timestamps. */
@@ -67,6 +74,8 @@ export interface PartitionLogOptions {
   clock: Clock;
   logger: StorageLogger;
   indexCache: IndexCache;
+  /** Where reads get their buffers; without one every read allocates. */
+  readBufferPool?: ReadBufferPool;
   /** producer.id.expiration.ms: idle producers are forgotten after this long (default one day). */
   producerIdExpirationMs?: number;
 }
@@ -93,6 +102,8 @@ const MAX_READ_ATTEMPTS = 3;
 const TIMESTAMP_TYPE_LOG_APPEND = 0x08;
 /** Bytes written per append group at most (a single larger append still goes alone). */
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+/** For logs opened without a pool: every read gets a buffer of its own. */
+const UNPOOLED_READS = new ReadBufferPool(1, 0, 0);
 
 /**
  * One partition's log: an ordered list of segments, the leader-epoch cache,
@@ -115,6 +126,7 @@ export class PartitionLog {
   private lastFlushMs: number;
   private readonly epochs: LeaderEpochCache;
   private readonly serial = new SerialExecutor();
+  private readonly readBuffers: ReadBufferPool;
   private pending: PendingAppend[] = [];
   private syncWaiters: { endOffset: number; acks: (() => void)[]; rejects: ((err: unknown) => void)[] }[] = [];
   private syncing: Promise<void> | undefined;
@@ -137,6 +149,7 @@ export class PartitionLog {
     this.dir = options.dir;
     this.configValue = options.config;
     this.epochs = epochs;
+    this.readBuffers = options.readBufferPool ?? UNPOOLED_READS;
     this.lastFlushMs = options.clock.nowMs();
     this.producers = new ProducerStateManager(`${options.topic}-${options.partition}`);
     this.producerSnapshots = new ProducerSnapshots(options.fs, options.dir, options.logger);
@@ -352,7 +365,7 @@ export class PartitionLog {
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    void this.serial.run(() => {
+    void this.serial.runNowIfIdle(() => {
       this.drainScheduled = false;
       return this.drain();
     });
@@ -667,6 +680,7 @@ export class PartitionLog {
     for (; index < this.segments.length; index++) {
       const segment = this.segments[index]!;
       if (!segment.acquire()) return undefined;
+      let lease: { buffer: Buffer; release: () => void } | undefined;
       try {
         const generation = segment.generation;
         const location = await segment.locate(fetchOffset);
@@ -674,7 +688,9 @@ export class PartitionLog {
         const available = segment.sizeBytes - location.position;
         // Read a header's worth past the limit so the next batch's size is known for the next read.
         const want = Math.max(maxBytes, location.nextBatchBytes ?? 0) + BATCH_HEADER_BYTES;
-        let bytes = await segment.read(location.position, Math.min(available, want));
+        lease = this.readBuffers.acquire(Math.min(available, want));
+        const read = await segment.readInto(lease.buffer, 0, location.position);
+        let bytes = read === lease.buffer.length ? lease.buffer : lease.buffer.subarray(0, read);
         let end = wholeBatchesBelow(bytes, bound, maxBytes);
         if (end.bytes === 0 && bytes.length >= BATCH_HEADER_BYTES) {
           // KIP-74: the first batch is returned even when it exceeds maxBytes.
@@ -683,6 +699,8 @@ export class PartitionLog {
             // Keep what was read and fetch only the rest of the batch (plus the next header).
             const whole = Buffer.allocUnsafe(Math.min(firstSize + BATCH_HEADER_BYTES, available));
             bytes.copy(whole, 0);
+            lease.release();
+            lease = undefined;
             const filled = await segment.readInto(whole, bytes.length, location.position + bytes.length);
             bytes = filled === whole.length ? whole : whole.subarray(0, filled);
             end = wholeBatchesBelow(bytes, bound, maxBytes);
@@ -691,8 +709,15 @@ export class PartitionLog {
         if (segment.generation !== generation) return undefined;
         if (end.bytes === 0) return this.readResult(Buffer.alloc(0), fetchOffset);
         segment.noteReadEnd(end.nextOffset, location.position + end.bytes, generation, end.nextBatchBytes);
-        return this.readResult(end.bytes === bytes.length ? bytes : bytes.subarray(0, end.bytes), end.nextOffset);
+        const result = this.readResult(end.bytes === bytes.length ? bytes : bytes.subarray(0, end.bytes), end.nextOffset);
+        if (lease !== undefined) {
+          result.release = lease.release;
+          lease = undefined;
+        }
+        return result;
       } finally {
+        // Only a lease not handed to the caller is back in the pool here.
+        lease?.release();
         segment.release();
       }
     }

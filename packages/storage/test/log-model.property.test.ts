@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { LogConfig, PartitionLog } from "@samsa/storage";
+import { ReadBufferPool, type LogConfig, type PartitionLog, type ReadResult } from "@samsa/storage";
 import { sizedBatch, splitBatches } from "./helpers/batches.js";
 import { FaultyFileSystem, seededRandom } from "./helpers/faulty-fs.js";
 import { ManualClock, openLog, testConfig } from "./helpers/harness.js";
@@ -38,6 +38,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 const durableConfig: LogConfig = testConfig({ segmentBytes: 4500, indexIntervalBytes: 300, segmentIndexBytes: 96 });
 const relaxedConfig: LogConfig = { ...durableConfig, flushMessages: 4 };
 
+/** Read results a run keeps unreleased at most. */
+const MAX_HELD_READS = 8;
+const READ_POOL_BUFFER_BYTES = 4096;
+
 class Harness {
   model: ModelBatch[] = [];
   logStart = 0;
@@ -46,6 +50,8 @@ class Harness {
   clock = new ManualClock();
   /** flushedOffset as of the last simulated checkpoint (taken at each roll). */
   checkpointedRecoveryPoint = 0;
+  /** Read results kept unreleased, with a copy of their bytes: pooled reads must never overwrite them. */
+  held: { view: Buffer; copy: Buffer }[] = [];
 
   constructor(
     public fs: FaultyFileSystem,
@@ -71,6 +77,20 @@ class Harness {
     return this.model.filter((b) => b.last >= this.logStart);
   }
 
+  /** Gives a read's buffer back to the pool, or keeps it and checks later reads never overwrite it. */
+  holdOrRelease(result: ReadResult, hold: boolean): void {
+    if (!hold) {
+      result.release?.();
+      return;
+    }
+    this.held.push({ view: result.records, copy: Buffer.from(result.records) });
+    if (this.held.length > MAX_HELD_READS) this.held.shift();
+  }
+
+  checkHeldReads(): void {
+    for (const h of this.held) expect(h.view.equals(h.copy)).toBe(true);
+  }
+
   async readAll(): Promise<ModelBatch[]> {
     const out: ModelBatch[] = [];
     let offset = this.log.logStartOffset;
@@ -82,6 +102,7 @@ class Harness {
         out.push({ base: b.baseOffset, last: b.lastOffset, bytes: Buffer.from(b.bytes) });
       }
       offset = r.nextOffset;
+      r.release?.();
     }
     return out;
   }
@@ -95,8 +116,10 @@ function sameBatches(actual: ModelBatch[], expected: ModelBatch[]): void {
 async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
   const durable = config.flushMessages === 1;
   const random = seededRandom(seed);
+  // Small pooled buffers, so most reads of the run go through the pool and reuse each other's buffers.
+  const readPool = new ReadBufferPool(READ_POOL_BUFFER_BYTES, 2, 0);
   let fs = new FaultyFileSystem(random);
-  const h = new Harness(fs, await openLog(fs, config));
+  const h = new Harness(fs, await openLog(fs, config, { cleanShutdown: false }, undefined, undefined, readPool));
   for (const op of ops) {
     switch (op.t) {
       case "append": {
@@ -127,6 +150,8 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
         expect(got.every((b) => b.crcValid)).toBe(true);
         if (got.length > 1) expect(result.records.length).toBeLessThanOrEqual(op.maxBytes);
         sameBatches(got.map((b) => ({ base: b.baseOffset, last: b.lastOffset, bytes: b.bytes })), visible.slice(first, first + got.length));
+        h.checkHeldReads();
+        h.holdOrRelease(result, op.at < 0.5);
         break;
       }
       case "roll":
@@ -165,7 +190,7 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
         await Promise.allSettled(settled);
         h.fs = fs;
         const recoveryPoint = op.useRecoveryPoint ? Math.min(h.checkpointedRecoveryPoint, flushedBeforeCrash) : 0;
-        h.log = await openLog(fs, config, { cleanShutdown: false, recoveryPoint, logStartOffset: h.logStart });
+        h.log = await openLog(fs, config, { cleanShutdown: false, recoveryPoint, logStartOffset: h.logStart }, undefined, undefined, readPool);
         const actual = await h.readAll();
         const visible = h.visible();
         // The log is a prefix of (model, then in-flight appends in order) ...
@@ -183,7 +208,7 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
       }
       case "close": {
         await h.log.close();
-        h.log = await openLog(fs, config, { cleanShutdown: true, recoveryPoint: h.logEnd, logStartOffset: h.logStart });
+        h.log = await openLog(fs, config, { cleanShutdown: true, recoveryPoint: h.logEnd, logStartOffset: h.logStart }, undefined, undefined, readPool);
         sameBatches(await h.readAll(), h.visible());
         break;
       }

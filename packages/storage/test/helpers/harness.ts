@@ -1,4 +1,4 @@
-import { DEFAULT_LOG_CONFIG, IndexCache, LogManager, PartitionLog, silentLogger, type LogConfig, type LogLoadState, type StorageLogger } from "@samsa/storage";
+import { DEFAULT_LOG_CONFIG, IndexCache, LogManager, PartitionLog, type ReadBufferPool, silentLogger, type LogConfig, type LogLoadState, type StorageLogger } from "@samsa/storage";
 import { FaultyFileSystem } from "./faulty-fs.js";
 
 export class ManualClock {
@@ -10,8 +10,15 @@ export class ManualClock {
 
 export const testConfig = (overrides: Partial<LogConfig> = {}): LogConfig => ({ ...DEFAULT_LOG_CONFIG, fileDeleteDelayMs: 0, ...overrides });
 
-export function openLog(fs: FaultyFileSystem, config: LogConfig, state: LogLoadState = { cleanShutdown: false }, clock = new ManualClock(), logger: StorageLogger = silentLogger) {
-  return PartitionLog.open({ fs, dir: "/data/t-0", topic: "t", partition: 0, config, clock, logger, indexCache: new IndexCache(1 << 20) }, state);
+export function openLog(
+  fs: FaultyFileSystem,
+  config: LogConfig,
+  state: LogLoadState = { cleanShutdown: false },
+  clock = new ManualClock(),
+  logger: StorageLogger = silentLogger,
+  readBufferPool?: ReadBufferPool,
+) {
+  return PartitionLog.open({ fs, dir: "/data/t-0", topic: "t", partition: 0, config, clock, logger, indexCache: new IndexCache(1 << 20), ...(readBufferPool !== undefined ? { readBufferPool } : {}) }, state);
 }
 
 export function openManager(fs: FaultyFileSystem, defaults: LogConfig, clock = new ManualClock(), logger: StorageLogger = silentLogger) {
