@@ -54,6 +54,21 @@ describe("log compaction", () => {
     expect((await log.appendAsLeader(buildBatch([{ key: "z", value: "1", timestamp: 1 }]), 0)).firstOffset).toBe(20);
   });
 
+  it("keeps a cleaned batch's last offset when its last record is removed, so its sequence range stays whole", async () => {
+    const fs = new FaultyFileSystem();
+    const clock = new ManualClock(100_000);
+    const log = await openLog(fs, compacted, { cleanShutdown: false }, clock);
+    // One batch of three records whose last one is superseded by the next batch.
+    await log.appendAsLeader(buildBatch([{ key: "x", value: "1", timestamp: 100_000 }, { key: "y", value: "1", timestamp: 100_000 }, { key: "z", value: "1", timestamp: 100_000 }]), 0);
+    await log.appendAsLeader(buildBatch([{ key: "z", value: "2", timestamp: 100_000 }]), 0);
+    await log.forceRoll();
+    await new LogCleaner().clean(log, 101_000);
+    const [first] = splitBatches((await log.read(0, 1 << 20)).records);
+    expect(first!.crcValid).toBe(true);
+    expect([first!.baseOffset, first!.lastOffset]).toEqual([0, 2]);
+    expect([...iterateRecords(new RecordBatchView(first!.bytes))].map((r) => r.offset)).toEqual([0, 1]);
+  });
+
   it("leaves records younger than min.compaction.lag.ms and the active segment alone", async () => {
     const fs = new FaultyFileSystem();
     const log = await openLog(fs, { ...compacted, minCompactionLagMs: 50_000 });

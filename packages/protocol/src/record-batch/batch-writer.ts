@@ -37,6 +37,12 @@ export interface RecordBatchInput {
   transactional?: boolean;
   control?: boolean;
   logAppendTime?: boolean;
+  /**
+   * The batch's last offset delta when it must stay past its last record:
+   * compaction keeps a cleaned batch's original last offset, so the
+   * producer's sequence range (baseSequence + lastOffsetDelta) stays intact.
+   */
+  lastOffsetDelta?: number;
 }
 
 const NO_PRODUCER_ID = -1;
@@ -82,6 +88,12 @@ export function buildRecordBatch(input: RecordBatchInput): Buffer {
   for (const rec of prepared) {
     if (rec.timestamp > maxTimestamp) maxTimestamp = rec.timestamp;
     if (rec.offsetDelta > lastOffsetDelta) lastOffsetDelta = rec.offsetDelta;
+  }
+  if (input.lastOffsetDelta !== undefined) {
+    if (!(Number.isInteger(input.lastOffsetDelta) && input.lastOffsetDelta >= lastOffsetDelta)) {
+      throw new RangeError(`lastOffsetDelta ${input.lastOffsetDelta} is below the last record's offset delta ${lastOffsetDelta}`);
+    }
+    lastOffsetDelta = input.lastOffsetDelta;
   }
 
   const w = new Writer(64 * prepared.length);

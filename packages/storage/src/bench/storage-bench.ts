@@ -21,8 +21,6 @@ import { READ_BUFFER_BYTES } from "../log-manager.js";
 
 const MIB = 1024 * 1024;
 const RECORD_VALUE_BYTES = 1024;
-/** Appends in flight at once (as from many producers); group commit shares fsyncs among them. */
-const APPENDS_IN_FLIGHT = 16;
 
 function argValue(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -30,6 +28,8 @@ function argValue(name: string, fallback: number): number {
 }
 
 const MIB_PER_RUN = argValue("--mib-per-run", 128);
+/** Appends in flight at once (as from many producers); group commit shares fsyncs among them. */
+const APPENDS_IN_FLIGHT = argValue("--in-flight", 16);
 /** Each write measurement is repeated and the best kept. */
 const WRITE_REPETITIONS = 5;
 const WARMUP_BYTES = 16 * MIB;

@@ -228,6 +228,8 @@ async function cleanSegment(segment: LogSegment, keys: Map<string, number>, tomb
           compression: view.compression as 0 | 1 | 2 | 3 | 4,
           transactional: view.isTransactional,
           logAppendTime: view.isLogAppendTime,
+          // As Kafka does for magic 2: the batch keeps its last offset even when its last records are gone.
+          lastOffsetDelta: view.lastOffsetDelta,
         }),
       );
     }
