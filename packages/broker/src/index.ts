@@ -14,7 +14,7 @@ export { createLogger, silentLogger, type Logger } from "./logger.js";
 export { BrokerMetrics, startMetricsServer } from "./metrics.js";
 export { FrameReader, BadFrameError, MIN_REQUEST_FRAME_BYTES } from "./network/frame-reader.js";
 export { KafkaServer, type KafkaServerOptions } from "./network/server.js";
-export { Connection, CloseConnectionError, type ConnectionInfo, type RequestDispatcher, type ResponseParts } from "./network/connection.js";
+export { Connection, CloseConnectionError, type ConnectionInfo, type ReleasableResponse, type RequestDispatcher, type ResponseParts } from "./network/connection.js";
 export { startBroker, SHUTDOWN_DRAIN_TIMEOUT_MS, type BrokerHandle, type StartBrokerOptions } from "./broker.js";
 export type { BrokerContext, AdvertisedEndpoint } from "./broker-context.js";
 export { HandlerRegistry } from "./handlers/registry.js";

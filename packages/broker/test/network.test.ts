@@ -83,6 +83,37 @@ describe("FrameReader", () => {
     expect(reader.pendingBytes).toBe(0);
   });
 
+  it("joins frames of the pooled APIs into pooled buffers and hands out their release once", () => {
+    const acquired: number[] = [];
+    const released: number[] = [];
+    const reader = new FrameReader(1 << 20, {
+      pool: {
+        acquire(length) {
+          acquired.push(length);
+          return { buffer: Buffer.alloc(length), release: () => released.push(length) };
+        },
+      },
+      apiKeys: new Set([0]),
+    });
+    const produce = Buffer.alloc(300);
+    produce.writeInt16BE(0, 0);
+    produce.fill(7, 8);
+    const other = Buffer.alloc(200);
+    other.writeInt16BE(1, 0);
+    const bytes = Buffer.concat([frame(produce), frame(other), frame(body(3))]);
+    const frames: Buffer[] = [];
+    // Split inside every frame, so each must be joined.
+    for (let at = 0; at < bytes.length; at += 50) frames.push(...reader.push(bytes.subarray(at, at + 50)));
+    expect(frames.map((f) => f.length)).toEqual([300, 200, 8]);
+    expect(frames[0]!.equals(produce)).toBe(true);
+    expect(acquired).toEqual([300]);
+    const release = reader.releaseOf(frames[0]!);
+    expect(reader.releaseOf(frames[0]!)).toBeUndefined();
+    expect(reader.releaseOf(frames[1]!)).toBeUndefined();
+    release?.();
+    expect(released).toEqual([300]);
+  });
+
   it("rejects an oversized length prefix before the frame arrives", () => {
     const reader = new FrameReader(100);
     const prefix = Buffer.alloc(4);
@@ -209,6 +240,44 @@ describe("KafkaServer", () => {
     const result = readResponses(s, 1, 3000);
     s.write(frame(body(1)));
     expect((await result).closed).toBe(true);
+  });
+
+  it("releases a response's borrowed buffers once they were written, after earlier responses, and not when never written", async () => {
+    const events: string[] = [];
+    const server = await startServer({
+      async handle(f) {
+        const n = f.readInt32BE(4);
+        // Request 0 finishes last, so response 1 waits in its slot until 0 is written.
+        await new Promise((r) => setTimeout(r, n === 0 ? 40 : 0));
+        events.push(`answered ${n}`);
+        if (n === 2) return null;
+        return { parts: [Buffer.from(f), Buffer.alloc(200_000, n)], release: () => events.push(`released ${n}`) };
+      },
+    });
+    servers.push(server);
+    const s = await open(server.port);
+    const responses = readResponses(s, 2);
+    s.write(Buffer.concat([frame(body(0)), frame(body(1)), frame(body(2))]));
+    expect((await responses).ids).toEqual([0, 1]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events.filter((e) => e.startsWith("released"))).toEqual(["released 0", "released 1"]);
+    expect(events.indexOf("released 1")).toBeGreaterThan(events.indexOf("answered 0"));
+
+    // A response whose connection closed before it was written keeps its buffers (the GC collects them).
+    let releasedAfterClose = false;
+    const slow = await startServer({
+      async handle(f) {
+        await new Promise((r) => setTimeout(r, 50));
+        return { parts: [Buffer.from(f)], release: () => (releasedAfterClose = true) };
+      },
+    });
+    servers.push(slow);
+    const c = await open(slow.port);
+    c.write(frame(body(5)));
+    await new Promise((r) => setTimeout(r, 10));
+    c.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(releasedAfterClose).toBe(false);
   });
 
   it("close() answers in-flight requests before closing", async () => {

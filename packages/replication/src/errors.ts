@@ -39,3 +39,19 @@ export class TooManyDelayedProducesError extends KafkaError {
   override name = "TooManyDelayedProducesError";
   override retriable = true;
 }
+
+/** DeleteRecords moved the leader's log start, but not every live replica followed within the request timeout. */
+export class DeleteRecordsTimeoutError extends KafkaError {
+  readonly code = "DELETE_RECORDS_TIMED_OUT";
+  readonly errorCode = ErrorCode.REQUEST_TIMED_OUT;
+  override name = "DeleteRecordsTimeoutError";
+  override retriable = true;
+}
+
+/** Too many DeleteRecords requests are already waiting for replicas; the bound protects memory. */
+export class TooManyDelayedDeleteRecordsError extends KafkaError {
+  readonly code = "TOO_MANY_DELAYED_DELETE_RECORDS";
+  readonly errorCode = ErrorCode.REQUEST_TIMED_OUT;
+  override name = "TooManyDelayedDeleteRecordsError";
+  override retriable = true;
+}

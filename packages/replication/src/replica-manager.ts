@@ -1,11 +1,13 @@
 import { strict as assert } from "node:assert";
 import { ErrorCode, errorCodeName } from "@samsa/protocol";
 import { NotEnoughReplicasAfterAppendError, NotEnoughReplicasError, NotLeaderOrFollowerError } from "./errors.js";
+import { DEFAULT_MAX_DELAYED_DELETE_RECORDS, DelayedDeleteRecordsPurgatory } from "./leader/delayed-delete-records.js";
 import { DelayedProducePurgatory } from "./leader/delayed-produce.js";
 import { checkFetchPartition, type FetchPartitionCheck, type FetchPartitionRequest } from "./leader/fetch-validation.js";
 import type { IsrProposal } from "./leader/isr-state.js";
 import { LeaderPartitionState } from "./leader/leader-partition-state.js";
 import type { FetchTransportFactory } from "./follower/fetch-transport.js";
+import { fetcherIdFor } from "./follower/fetcher-id.js";
 import { FollowerPartitionState } from "./follower/follower-partition-state.js";
 import { DEFAULT_REPLICA_FETCHER_CONFIG, ReplicaFetcher, type ReplicaFetcherConfig } from "./follower/replica-fetcher.js";
 import { realScheduler, type Scheduler } from "./scheduler.js";
@@ -29,6 +31,9 @@ export interface ReplicaManagerConfig {
   /** Pause before proposing an ISR change again after the controller refused or was unreachable. */
   readonly isrChangeRetryBackoffMs: number;
   readonly maxDelayedProduces: number;
+  readonly maxDelayedDeleteRecords: number;
+  /** num.replica.fetchers: fetchers (connections) per source broker; partitions are hashed onto them as Kafka does. */
+  readonly numReplicaFetchers: number;
   readonly fetcher: ReplicaFetcherConfig;
 }
 
@@ -37,6 +42,8 @@ export const DEFAULT_REPLICA_MANAGER_CONFIG: ReplicaManagerConfig = {
   isrCheckIntervalMs: 15_000,
   isrChangeRetryBackoffMs: 500,
   maxDelayedProduces: 100_000,
+  maxDelayedDeleteRecords: DEFAULT_MAX_DELAYED_DELETE_RECORDS,
+  numReplicaFetchers: 1,
   fetcher: DEFAULT_REPLICA_FETCHER_CONFIG,
 };
 
@@ -48,6 +55,11 @@ export interface ReplicaManagerOptions {
   readonly transportFactory: FetchTransportFactory;
   /** Unfenced and not shutting down in the committed metadata: may join an ISR (KIP-841). */
   readonly isBrokerEligible: (id: NodeId) => boolean;
+  /**
+   * Registered and unfenced (Kafka's `hasAliveBroker`): only such replicas
+   * hold up DeleteRecords' low watermark. Defaults to `isBrokerEligible`.
+   */
+  readonly isBrokerAlive?: (id: NodeId) => boolean;
   readonly minInsyncReplicas: (topic: string) => number;
   readonly clock: Clock;
   readonly logger: ReplicationLogger;
@@ -89,6 +101,7 @@ export interface ReplicationStats {
   isrExpands: number;
   failedIsrUpdates: number;
   delayedProduces: number;
+  delayedDeleteRecords: number;
   fetcherCount: number;
   /** Leader-side lag of each follower, by partition key. */
   followerLags: Map<string, Map<NodeId, number>>;
@@ -102,8 +115,10 @@ export interface ReplicationStats {
  */
 export class ReplicaManager {
   private readonly entries = new Map<string, Entry>();
-  private readonly fetchers = new Map<NodeId, ReplicaFetcher>();
+  /** By source broker and fetcher id (`${leader}:${fetcherId}`). */
+  private readonly fetchers = new Map<string, ReplicaFetcher>();
   readonly purgatory: DelayedProducePurgatory;
+  readonly deleteRecordsPurgatory: DelayedDeleteRecordsPurgatory;
   private readonly config: ReplicaManagerConfig;
   private readonly scheduler: Scheduler;
   private isrTimer: unknown;
@@ -118,6 +133,8 @@ export class ReplicaManager {
     this.config = { ...DEFAULT_REPLICA_MANAGER_CONFIG, ...options.config };
     this.scheduler = options.scheduler ?? realScheduler;
     this.purgatory = new DelayedProducePurgatory({ scheduler: this.scheduler, maxDelayedProduces: this.config.maxDelayedProduces });
+    this.deleteRecordsPurgatory = new DelayedDeleteRecordsPurgatory({ scheduler: this.scheduler, maxDelayedDeleteRecords: this.config.maxDelayedDeleteRecords });
+    assert.ok(Number.isInteger(this.config.numReplicaFetchers) && this.config.numReplicaFetchers >= 1, "numReplicaFetchers must be a positive integer");
   }
 
   get localBrokerId(): NodeId {
@@ -179,14 +196,14 @@ export class ReplicaManager {
       }
       if (current?.role === "leader") {
         this.entries.delete(key);
-        this.purgatory.failAll(key, () => new NotLeaderOrFollowerError(`${key}: leadership moved to broker ${assignment.leader}`));
+        this.failLeaderWaits(key, `${key}: leadership moved to broker ${assignment.leader}`);
       } else if (current?.role === "follower") {
         await this.detachFollower(current);
       }
       let state: FollowerPartitionState | undefined;
       if (assignment.leader !== NO_LEADER) {
         state = new FollowerPartitionState(id, log, assignment.leader, assignment.leaderEpoch);
-        this.fetcherFor(assignment.leader).addPartition(state);
+        this.fetcherFor(assignment.leader, id).addPartition(state);
       }
       this.entries.set(key, { role: "follower", id, log, leaderId: assignment.leader, leaderEpoch: assignment.leaderEpoch, state });
       this.options.logger.info({ partition: key, leader: assignment.leader, leaderEpoch: assignment.leaderEpoch, logEndOffset: log.logEndOffset }, "became follower");
@@ -199,7 +216,7 @@ export class ReplicaManager {
       const current = this.entries.get(key);
       if (!current) return;
       this.entries.delete(key);
-      if (current.role === "leader") this.purgatory.failAll(key, () => new NotLeaderOrFollowerError(`${key} is no longer hosted here`));
+      if (current.role === "leader") this.failLeaderWaits(key, `${key} is no longer hosted here`);
       else await this.detachFollower(current);
     });
   }
@@ -252,6 +269,51 @@ export class ReplicaManager {
     return this.purgatory.wait(key, lastOffset + 1, timeoutMs);
   }
 
+  // ------------------------------------------------------------------ delete records
+
+  /**
+   * DeleteRecords' low watermark of a partition this broker leads: the
+   * smallest log start over this replica and the live followers (see
+   * `LeaderPartitionState.lowWatermark`).
+   */
+  lowWatermark(topic: string, partition: number): number {
+    const key = partitionKey(topic, partition);
+    const entry = this.entries.get(key);
+    if (entry?.role !== "leader") throw new NotLeaderOrFollowerError(`broker ${this.localBrokerId} does not lead ${key}`);
+    return entry.state.lowWatermark(this.isBrokerAlive);
+  }
+
+  /**
+   * DeleteRecords after the leader moved its log start to `requiredOffset`:
+   * resolves with the low watermark once every live replica reported a log
+   * start at or past it (Kafka's DelayedDeleteRecords). Rejects with
+   * NOT_LEADER_OR_FOLLOWER if leadership moves meanwhile, REQUEST_TIMED_OUT
+   * after `timeoutMs`.
+   */
+  waitForLowWatermark(topic: string, partition: number, requiredOffset: number, timeoutMs: number): Promise<number> {
+    const key = partitionKey(topic, partition);
+    const entry = this.entries.get(key);
+    if (entry?.role !== "leader") return Promise.reject(new NotLeaderOrFollowerError(`${key}: leadership moved while the records were deleted`));
+    const low = entry.state.lowWatermark(this.isBrokerAlive);
+    if (low >= requiredOffset) return Promise.resolve(low);
+    return this.deleteRecordsPurgatory.wait(key, requiredOffset, timeoutMs);
+  }
+
+  private get isBrokerAlive(): (id: NodeId) => boolean {
+    return this.options.isBrokerAlive ?? this.options.isBrokerEligible;
+  }
+
+  private maybeCompleteDeleteRecords(entry: LeaderEntry): void {
+    const key = partitionKey(entry.id.topic, entry.id.partition);
+    if (!this.deleteRecordsPurgatory.hasWaiters(key)) return;
+    this.deleteRecordsPurgatory.lowWatermarkAdvanced(key, entry.state.lowWatermark(this.isBrokerAlive));
+  }
+
+  private failLeaderWaits(key: string, reason: string): void {
+    this.purgatory.failAll(key, () => new NotLeaderOrFollowerError(reason));
+    this.deleteRecordsPurgatory.failAll(key, () => new NotLeaderOrFollowerError(reason));
+  }
+
   // ------------------------------------------------------------------ follower fetches (leader side)
 
   /** Checks one partition of a follower's Fetch (replicaId ≥ 0) before it is read. */
@@ -274,14 +336,17 @@ export class ReplicaManager {
 
   /**
    * A follower fetched from `fetchOffset` (the read happened while our log
-   * ended at `leaderLogEndOffset`). Updates its progress, the HW (completing
-   * acks=all waits) and proposes adding it to the ISR when it caught up.
+   * ended at `leaderLogEndOffset`) with its log starting at
+   * `followerLogStartOffset` (-1: not sent). Updates its progress, the HW
+   * (completing acks=all waits), the low watermark (completing DeleteRecords
+   * waits) and proposes adding it to the ISR when it caught up.
    */
-  recordFollowerFetch(topic: string, partition: number, replicaId: NodeId, fetchOffset: number, leaderLogEndOffset: number): void {
+  recordFollowerFetch(topic: string, partition: number, replicaId: NodeId, fetchOffset: number, leaderLogEndOffset: number, followerLogStartOffset = -1): void {
     const entry = this.entries.get(partitionKey(topic, partition));
     if (entry?.role !== "leader" || !entry.state.isReplica(replicaId) || replicaId === this.localBrokerId) return;
-    entry.state.recordFollowerFetch(replicaId, fetchOffset, leaderLogEndOffset, this.options.clock.nowMs());
+    entry.state.recordFollowerFetch(replicaId, fetchOffset, leaderLogEndOffset, this.options.clock.nowMs(), followerLogStartOffset);
     this.maybeAdvanceHighWatermark(entry);
+    this.maybeCompleteDeleteRecords(entry);
     this.maybeExpandIsr(entry);
   }
 
@@ -361,6 +426,8 @@ export class ReplicaManager {
       this.purgatory.failAll(key, () => new NotEnoughReplicasAfterAppendError(`${key}: ISR [${isr.join(",")}] is below min.insync.replicas ${minIsr}`));
     }
     this.maybeAdvanceHighWatermark(entry);
+    // A replica that left the assignment no longer holds the low watermark back.
+    this.maybeCompleteDeleteRecords(entry);
   }
 
   private maybeAdvanceHighWatermark(entry: LeaderEntry): void {
@@ -373,8 +440,13 @@ export class ReplicaManager {
 
   // ------------------------------------------------------------------ fetchers
 
-  private fetcherFor(leaderId: NodeId): ReplicaFetcher {
-    let fetcher = this.fetchers.get(leaderId);
+  private fetcherKey(leaderId: NodeId, id: PartitionId): string {
+    return `${leaderId}:${fetcherIdFor(id.topic, id.partition, this.config.numReplicaFetchers)}`;
+  }
+
+  private fetcherFor(leaderId: NodeId, id: PartitionId): ReplicaFetcher {
+    const fetcherKey = this.fetcherKey(leaderId, id);
+    let fetcher = this.fetchers.get(fetcherKey);
     if (!fetcher) {
       fetcher = new ReplicaFetcher({
         sourceBrokerId: leaderId,
@@ -385,7 +457,7 @@ export class ReplicaManager {
         config: this.config.fetcher,
         onProgress: (state) => this.options.onFollowerProgress?.(state.key),
       });
-      this.fetchers.set(leaderId, fetcher);
+      this.fetchers.set(fetcherKey, fetcher);
       fetcher.start();
     }
     return fetcher;
@@ -393,11 +465,12 @@ export class ReplicaManager {
 
   private async detachFollower(entry: FollowerEntry): Promise<void> {
     if (!entry.state) return;
-    const fetcher = this.fetchers.get(entry.leaderId);
+    const fetcherKey = this.fetcherKey(entry.leaderId, entry.id);
+    const fetcher = this.fetchers.get(fetcherKey);
     if (!fetcher) return;
     await fetcher.removePartition(entry.state.key);
-    if (fetcher.partitionCount === 0 && this.fetchers.get(entry.leaderId) === fetcher) {
-      this.fetchers.delete(entry.leaderId);
+    if (fetcher.partitionCount === 0 && this.fetchers.get(fetcherKey) === fetcher) {
+      this.fetchers.delete(fetcherKey);
       await fetcher.close();
     }
   }
@@ -425,6 +498,7 @@ export class ReplicaManager {
       isrExpands: this.isrExpands,
       failedIsrUpdates: this.failedIsrUpdates,
       delayedProduces: this.purgatory.size,
+      delayedDeleteRecords: this.deleteRecordsPurgatory.size,
       fetcherCount: this.fetchers.size,
       followerLags: new Map(),
     };
@@ -448,6 +522,7 @@ export class ReplicaManager {
     this.closed = true;
     this.scheduler.clearTimeout(this.isrTimer);
     this.purgatory.close(() => new NotLeaderOrFollowerError("broker shutting down"));
+    this.deleteRecordsPurgatory.close(() => new NotLeaderOrFollowerError("broker shutting down"));
     await Promise.all([...this.transitions.values()].map((p) => p.catch(() => {})));
     const fetchers = [...this.fetchers.values()];
     this.fetchers.clear();

@@ -35,6 +35,8 @@ export interface ReplicaLog {
   appendAsFollower(records: Buffer): Promise<{ lastOffset: number }>;
   truncateTo(offset: number): Promise<void>;
   truncateFullyAndStartAt(offset: number): Promise<void>;
+  /** Moves the log start up to `offset` (at most the log end); resolves with the new log start. */
+  deleteRecordsBefore(offset: number): Promise<number>;
   assignEpoch(epoch: number, startOffset: number): Promise<void>;
 }
 

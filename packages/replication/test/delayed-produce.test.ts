@@ -1,32 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "@samsa/protocol";
-import { DelayedProducePurgatory, NotEnoughReplicasAfterAppendError, type Scheduler } from "@samsa/replication";
-
-class ManualScheduler implements Scheduler {
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private next = 1;
-  now = 0;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [id, t] of [...this.timers]) {
-      if (t.at <= this.now) {
-        this.timers.delete(id);
-        t.fn();
-      }
-    }
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-}
+import { DelayedProducePurgatory, NotEnoughReplicasAfterAppendError } from "@samsa/replication";
+import { ManualScheduler } from "./helpers/manual-scheduler.js";
 
 function outcome(p: Promise<void>): { value: "pending" | "ok" | number } {
   const box: { value: "pending" | "ok" | number } = { value: "pending" };

@@ -27,6 +27,9 @@ class SlowAppendLog implements ReplicaLog {
   truncateFullyAndStartAt(): Promise<void> {
     throw new Error("not used");
   }
+  deleteRecordsBefore(): Promise<number> {
+    throw new Error("not used");
+  }
   assignEpoch(): Promise<void> {
     throw new Error("not used");
   }

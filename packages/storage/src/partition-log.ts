@@ -63,6 +63,11 @@ export interface TimestampAndOffset {
 }
 
 /** Told after each append group is acknowledged, so fetch long-polls wake without polling. */
+/**
+ * Called when the log end moves (bytes written) and when the flushed offset
+ * moves (fsync done); under the durable policy a group triggers both, in that
+ * order, so `flushedOffset` may be behind `logEndOffset`.
+ */
 export type AppendListener = (event: { logEndOffset: number; flushedOffset: number }) => void;
 
 export interface PartitionLogOptions {
@@ -450,6 +455,10 @@ export class PartitionLog {
       this.lastFlushMs = now;
       this.syncWaiters.push({ endOffset: next, acks: accepted.map(({ append, info }) => () => append.resolve(info)), rejects: accepted.map(({ append }) => append.reject) });
       this.startSyncer();
+      // The log end moved before the fsync: followers may fetch these bytes
+      // now, overlapping their round with this fsync (listeners see
+      // flushedOffset still behind).
+      this.notifyAppend();
       return;
     }
     // Acknowledge on the next turn: the next group's write is issued first, so

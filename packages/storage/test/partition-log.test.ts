@@ -104,15 +104,18 @@ describe("PartitionLog appends and reads", () => {
     }
   });
 
-  it("wakes append listeners after the append is acknowledged", async () => {
+  it("wakes append listeners when the bytes are written and again when they are fsynced", async () => {
     const fs = new FaultyFileSystem();
     const log = await openLog(fs, testConfig());
-    const seen: number[] = [];
-    const off = log.onAppend((e) => seen.push(e.logEndOffset));
+    const seen: { logEndOffset: number; flushedOffset: number }[] = [];
+    const off = log.onAppend((e) => seen.push(e));
     await log.appendAsLeader(sizedBatch(2, 1), 0);
     off();
     await log.appendAsLeader(sizedBatch(2, 1), 0);
-    expect(seen).toEqual([2]);
+    expect(seen).toEqual([
+      { logEndOffset: 2, flushedOffset: 0 },
+      { logEndOffset: 2, flushedOffset: 2 },
+    ]);
   });
 });
 

@@ -13,7 +13,8 @@ import {
 } from "@samsa/protocol";
 import type { Logger } from "pino";
 import type { BrokerContext } from "../broker-context.js";
-import { CloseConnectionError, type ConnectionInfo, type RequestDispatcher, type ResponseParts } from "../network/connection.js";
+import { CloseConnectionError, type ConnectionInfo, type ReleasableResponse, type RequestDispatcher, type ResponseParts } from "../network/connection.js";
+import type { RequestContext } from "./handler.js";
 import type { HandlerRegistry } from "./registry.js";
 
 const RESPONSE_INITIAL_BYTES = 256;
@@ -36,7 +37,7 @@ export class KafkaDispatcher implements RequestDispatcher {
     private readonly logger: Logger,
   ) {}
 
-  async handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseParts | null> {
+  async handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseParts | ReleasableResponse | null> {
     const startedAt = performance.now();
     const apiKey = frame.readInt16BE(0);
     const version = frame.readInt16BE(2);
@@ -69,7 +70,14 @@ export class KafkaDispatcher implements RequestDispatcher {
     metrics.requests.inc({ request: handler.name, version: String(version) });
     const baseLogger = this.logger;
     let requestLogger: Logger | undefined;
+    let releases: Array<() => void> | undefined;
+    const releaseAll = (): void => {
+      if (releases) for (const release of releases) release();
+    };
     const context = {
+      onResponseWritten(release: () => void): void {
+        (releases ??= []).push(release);
+      },
       broker: this.broker,
       connection,
       header,
@@ -79,6 +87,41 @@ export class KafkaDispatcher implements RequestDispatcher {
         return requestLogger;
       },
     };
+    let response: unknown;
+    try {
+      response = await this.run(handler, context, request, version, apiKey, connection);
+    } catch (err) {
+      // Nothing borrowed will be written.
+      releaseAll();
+      throw err;
+    }
+    if (response === null) {
+      releaseAll();
+      metrics.requestLatency.observe({ request: handler.name }, performance.now() - startedAt);
+      metrics.requestSeconds.observe({ request: handler.name }, (performance.now() - startedAt) / 1000);
+      return null;
+    }
+    const w = new Writer(RESPONSE_INITIAL_BYTES);
+    encodeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, version));
+    try {
+      schema.encodeResponse(w, response, version);
+    } catch (err) {
+      releaseAll();
+      throw err;
+    }
+    metrics.requestLatency.observe({ request: handler.name }, performance.now() - startedAt);
+    metrics.requestSeconds.observe({ request: handler.name }, (performance.now() - startedAt) / 1000);
+    return releases === undefined ? w.toChunks() : { parts: w.toChunks(), release: releaseAll };
+  }
+
+  private async run(
+    handler: NonNullable<ReturnType<HandlerRegistry["get"]>>,
+    context: RequestContext,
+    request: unknown,
+    version: number,
+    apiKey: number,
+    connection: ConnectionInfo,
+  ): Promise<unknown> {
     let response: unknown;
     if (apiKey === ApiKey.Produce) {
       const running = Promise.resolve(handler.handle(context, request as never, version));
@@ -94,17 +137,7 @@ export class KafkaDispatcher implements RequestDispatcher {
       if (pendingProduces) await pendingProduces;
       response = await handler.handle(context, request as never, version);
     }
-    if (response === null) {
-      metrics.requestLatency.observe({ request: handler.name }, performance.now() - startedAt);
-      metrics.requestSeconds.observe({ request: handler.name }, (performance.now() - startedAt) / 1000);
-      return null;
-    }
-    const w = new Writer(RESPONSE_INITIAL_BYTES);
-    encodeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, version));
-    schema.encodeResponse(w, response, version);
-    metrics.requestLatency.observe({ request: handler.name }, performance.now() - startedAt);
-    metrics.requestSeconds.observe({ request: handler.name }, (performance.now() - startedAt) / 1000);
-    return w.toChunks();
+    return response;
   }
 
   private unsupportedApiVersions(correlationId: number): ResponseParts {

@@ -21,6 +21,19 @@ interface FetchPass {
   bytes: number;
   hasError: boolean;
   keys: string[];
+  /** Pooled read buffers in `response`: handed to the connection with the answer, or released when the pass is discarded. */
+  releases: Array<() => void>;
+}
+
+/** The pass is the answer: its borrowed buffers go back once the socket wrote them. */
+function answerWith(ctx: RequestContext, pass: FetchPass): FetchResponse {
+  if (ctx.onResponseWritten) for (const release of pass.releases) ctx.onResponseWritten(release);
+  return pass.response;
+}
+
+/** The pass is not sent (the long poll reads again): nothing references its buffers. */
+function discard(pass: FetchPass): void {
+  for (const release of pass.releases) release();
 }
 
 /** Reads every requested partition once, honouring partition and response byte limits. */
@@ -30,6 +43,7 @@ async function readOnce(ctx: RequestContext, request: FetchRequest, version: num
   let bytes = 0;
   let hasError = false;
   const keys: string[] = [];
+  const releases: Array<() => void> = [];
   // No transactions yet, so a read_committed fetch has no aborted ranges to skip.
   const readCommitted = request.isolationLevel === 1;
   const responses: FetchResponse["responses"] = [];
@@ -61,7 +75,7 @@ async function readOnce(ctx: RequestContext, request: FetchRequest, version: num
         keys.push(partition.key);
         let pd: FetchResponsePartitionData;
         try {
-          pd = await readForFollower(broker.replication.manager, partition.log, meta.name, replicaId, fp, remainingBytes);
+          pd = await readForFollower(broker.replication.manager, partition.log, meta.name, replicaId, fp, remainingBytes, releases);
         } catch (err) {
           fail(kafkaErrorCodeOf(err, ctx.logger, `replica read from ${partition.key}`).errorCode);
           continue;
@@ -102,6 +116,7 @@ async function readOnce(ctx: RequestContext, request: FetchRequest, version: num
       if (fp.fetchOffset < highWatermark && (limit > 0 || bytes === 0)) {
         try {
           const read = await log.read(fp.fetchOffset, limit, highWatermark);
+          if (read.release) releases.push(read.release);
           if (read.records.length > 0) records = [read.records];
           readBytes = read.records.length;
         } catch (err) {
@@ -125,7 +140,7 @@ async function readOnce(ctx: RequestContext, request: FetchRequest, version: num
     }
     responses.push(version >= 13 ? { topicId: topic.topicId ?? ZERO_UUID, partitions } : { topic: topic.topic ?? "", partitions });
   }
-  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: SESSIONLESS, responses }, bytes, hasError, keys };
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: SESSIONLESS, responses }, bytes, hasError, keys, releases };
 }
 
 export const fetchHandler = defineHandler({
@@ -142,8 +157,9 @@ export const fetchHandler = defineHandler({
     const first = await readOnce(ctx, request, version);
     const maxWaitMs = Math.min(Math.max(0, request.maxWaitMs), MAX_FETCH_WAIT_MS);
     if (first.hasError || first.bytes >= request.minBytes || maxWaitMs === 0 || first.keys.length === 0 || ctx.connection.signal.aborted) {
-      return first.response;
+      return answerWith(ctx, first);
     }
+    discard(first);
     return longPoll(ctx, request, version, first.keys, maxWaitMs);
   },
 });
@@ -166,11 +182,17 @@ function longPoll(ctx: RequestContext, request: FetchRequest, version: number, k
       readOnce(ctx, request, version).then(
         (pass) => {
           reading = false;
-          if (finished) return;
+          if (finished) {
+            discard(pass);
+            return;
+          }
           if (final || pass.hasError || pass.bytes >= request.minBytes) {
             done();
-            resolve(pass.response);
-          } else if (wokenWhileReading) {
+            resolve(answerWith(ctx, pass));
+            return;
+          }
+          discard(pass);
+          if (wokenWhileReading) {
             wokenWhileReading = false;
             finish(false);
           }
@@ -185,7 +207,9 @@ function longPoll(ctx: RequestContext, request: FetchRequest, version: number, k
     const timer = setTimeout(onTimeout, maxWaitMs);
     const onAbort = () => finish(true);
     signal.addEventListener("abort", onAbort, { once: true });
-    const cancelWatch = purgatory.watch(keys, () => finish(false));
+    // A follower reads up to the log end, so it is woken as soon as the leader wrote (before its fsync).
+    const isFollowerFetch = Math.max(request.replicaId ?? -1, request.replicaState?.replicaId ?? -1) >= 0;
+    const cancelWatch = purgatory.watch(keys, () => finish(false), isFollowerFetch);
     const done = () => {
       finished = true;
       clearTimeout(timer);

@@ -9,6 +9,13 @@ export interface RequestContext {
   readonly connection: ConnectionInfo;
   readonly header: RequestHeader;
   readonly logger: Logger;
+  /**
+   * Registers a callback run once the response's bytes have left for the
+   * socket (or the request failed, or gets no response): how a handler
+   * returns borrowed buffers, e.g. pooled log reads put into a Fetch response.
+   * Absent where responses are not written to a socket (then never release).
+   */
+  readonly onResponseWritten?: (release: () => void) => void;
 }
 
 /**

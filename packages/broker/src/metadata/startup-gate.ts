@@ -1,4 +1,4 @@
-import type { ConnectionInfo, RequestDispatcher, ResponseParts } from "../network/connection.js";
+import type { ConnectionInfo, ReleasableResponse, RequestDispatcher, ResponseParts } from "../network/connection.js";
 
 /**
  * Holds requests until the broker has joined the cluster (registered, caught up
@@ -18,7 +18,7 @@ export class StartupGate implements RequestDispatcher {
     this.open();
   }
 
-  handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseParts | null> {
+  handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseParts | ReleasableResponse | null> {
     if (this.opened) return this.inner.handle(frame, connection);
     return this.ready.then(() => this.inner.handle(frame, connection));
   }

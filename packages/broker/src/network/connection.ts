@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import { BadFrameError, FrameReader } from "./frame-reader.js";
+import { BadFrameError, FrameReader, type FrameBuffers } from "./frame-reader.js";
 
 /** What a handler may know about the connection a request came on. */
 export interface ConnectionInfo {
@@ -14,6 +14,17 @@ export interface ConnectionInfo {
 /** Response frame body parts (without the size prefix), written with one writev. */
 export type ResponseParts = readonly Buffer[];
 
+/**
+ * Response parts that borrow buffers (pooled log reads): `release` is called
+ * once the socket is done with them (written to the kernel, or the write
+ * failed). Never called for a response that was not written at all; the
+ * borrowed buffers are then simply garbage-collected.
+ */
+export interface ReleasableResponse {
+  readonly parts: ResponseParts;
+  readonly release: () => void;
+}
+
 /** Thrown by a dispatcher when the request must not be answered and the connection must close. */
 export class CloseConnectionError extends Error {
   readonly code = "CLOSE_CONNECTION";
@@ -22,7 +33,7 @@ export class CloseConnectionError extends Error {
 
 export interface RequestDispatcher {
   /** Returns the response or null when the request gets none (Produce acks=0). */
-  handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseParts | null>;
+  handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseParts | ReleasableResponse | null>;
 }
 
 export interface ConnectionObserver {
@@ -38,11 +49,17 @@ export interface ConnectionOptions {
   listenerName: string;
   logger: Logger;
   observer: ConnectionObserver;
+  /**
+   * Pooled memory for joined frames of these APIs; a frame's buffer goes back
+   * once the dispatcher's promise for it resolved, so the dispatcher must not
+   * keep references into such frames past that point.
+   */
+  frameBuffers?: FrameBuffers;
 }
 
 interface ResponseSlot {
   done: boolean;
-  parts: ResponseParts | null;
+  response: ResponseParts | ReleasableResponse | null;
 }
 
 /**
@@ -73,7 +90,7 @@ export class Connection implements ConnectionInfo {
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     this.listenerName = options.listenerName;
-    this.reader = new FrameReader(options.maxFrameBytes);
+    this.reader = new FrameReader(options.maxFrameBytes, options.frameBuffers);
     this.closedPromise = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
@@ -135,20 +152,23 @@ export class Connection implements ConnectionInfo {
   }
 
   private dispatch(frame: Buffer): void {
-    const slot: ResponseSlot = { done: false, parts: null };
+    const slot: ResponseSlot = { done: false, response: null };
     this.slots.push(slot);
-    let pending: Promise<ResponseParts | null>;
+    let pending: Promise<ResponseParts | ReleasableResponse | null>;
     try {
       pending = this.dispatcher.handle(frame, this);
     } catch (err) {
       pending = Promise.reject(err);
     }
+    const releaseFrame = this.reader.releaseOf(frame);
     pending.then(
-      (parts) => {
-        slot.parts = parts;
+      (response) => {
+        releaseFrame?.();
+        slot.response = response;
         slot.done = true;
         this.flush();
       },
+      // A failed handler may not have finished with the frame: it is left to the GC.
       (err: unknown) => this.failed(err),
     );
   }
@@ -167,19 +187,23 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     let corked = false;
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { parts } = this.slots.shift()!;
-      if (parts === null) continue;
+      const { response } = this.slots.shift()!;
+      if (response === null) continue;
       if (!corked) {
         this.socket.cork();
         corked = true;
       }
+      const parts = isReleasable(response) ? response.parts : response;
       let size = 0;
       for (const p of parts) size += p.length;
       const prefix = Buffer.allocUnsafe(4);
       prefix.writeInt32BE(size, 0);
-      this.socket.write(prefix);
-      let ok = true;
-      for (const p of parts) ok = this.socket.write(p);
+      let ok = this.socket.write(prefix);
+      const last = parts.length - 1;
+      for (let i = 0; i < last; i++) ok = this.socket.write(parts[i]!);
+      // Write callbacks run in order, once a write completed or failed: after the last part's, the socket holds none of them.
+      if (last >= 0) ok = isReleasable(response) ? this.socket.write(parts[last]!, response.release) : this.socket.write(parts[last]!);
+      else if (isReleasable(response)) response.release();
       if (!ok) this.writeBlocked = true;
       this.options.observer.bytesOut(size + 4);
     }
@@ -217,4 +241,8 @@ export class Connection implements ConnectionInfo {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+function isReleasable(response: ResponseParts | ReleasableResponse): response is ReleasableResponse {
+  return !Array.isArray(response);
 }

@@ -14,18 +14,49 @@ export class BadFrameError extends Error {
 export const MIN_REQUEST_FRAME_BYTES = 8;
 const SIZE_PREFIX_BYTES = 4;
 
+/** Where joined frames of some APIs get their memory, and which APIs those are. */
+export interface FrameBuffers {
+  readonly pool: BufferPool;
+  /** API keys whose frames nobody references once their request was answered (Produce: the log has written the records). */
+  readonly apiKeys: ReadonlySet<number>;
+}
+
+/** A source of reusable buffers (`ReadBufferPool` from `@samsa/storage` fits). */
+export interface BufferPool {
+  acquire(length: number): { buffer: Buffer; release: () => void };
+}
+
 /**
  * Splits a byte stream into size-prefixed frames. Chunks are kept as they
  * arrive and only joined once a whole frame is present, so a huge length
  * prefix is rejected before anything is allocated for it; a frame that sits
  * inside one chunk is returned as a view without copying.
+ *
+ * With `frameBuffers`, a joined frame of one of its APIs is copied into a
+ * pooled buffer instead of a fresh one (large produce requests arrive in many
+ * chunks, and a fresh megabyte per request is most of a broker's garbage);
+ * `releaseOf(frame)` hands out how to return it.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private expectedBytes = -1;
+  private readonly releases = new WeakMap<Buffer, () => void>();
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly frameBuffers?: FrameBuffers,
+  ) {}
+
+  /**
+   * How to give a pooled frame's buffer back (once, when nothing references
+   * the frame any more), or undefined when the frame owns its memory.
+   */
+  releaseOf(frame: Buffer): (() => void) | undefined {
+    const release = this.releases.get(frame);
+    this.releases.delete(frame);
+    return release;
+  }
 
   get pendingBytes(): number {
     return this.bufferedBytes;
@@ -93,7 +124,9 @@ export class FrameReader {
     if (first && first.length >= n) {
       out = first.subarray(0, n);
     } else {
-      out = Buffer.allocUnsafe(n);
+      const lease = this.frameBuffers?.apiKeys.has(this.peek(2).readInt16BE(0)) ? this.frameBuffers.pool.acquire(n) : undefined;
+      out = lease ? lease.buffer : Buffer.allocUnsafe(n);
+      if (lease) this.releases.set(out, lease.release);
       let at = 0;
       for (const c of this.chunks) {
         if (at >= n) break;

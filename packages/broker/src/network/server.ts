@@ -2,7 +2,17 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { ListenerAddress } from "../config/listeners.js";
+import { ApiKey } from "@samsa/protocol";
+import { ReadBufferPool } from "@samsa/storage";
 import { Connection, type ConnectionObserver, type RequestDispatcher } from "./connection.js";
+import type { FrameBuffers } from "./frame-reader.js";
+
+/** Capacity of a pooled request frame: a produce request of the clients' default max.request.size (1 MiB) plus headers. */
+const POOLED_FRAME_BYTES = 1280 * 1024;
+/** Free frame buffers kept per listener; more in flight at once are allocated and left to the GC. */
+const MAX_FREE_FRAME_BUFFERS = 16;
+/** Smaller frames come from Node's own small-buffer pool. */
+const MIN_POOLED_FRAME_BYTES = 64 * 1024;
 
 export interface KafkaServerOptions {
   listener: ListenerAddress;
@@ -19,6 +29,15 @@ export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private boundPort = -1;
+  /**
+   * Produce frames only: the handler answers after the log wrote the records
+   * (and nothing else keeps them), while other APIs' decoded fields may be
+   * views kept longer (group metadata, for one).
+   */
+  private readonly frameBuffers: FrameBuffers = {
+    pool: new ReadBufferPool(POOLED_FRAME_BYTES, MAX_FREE_FRAME_BUFFERS, MIN_POOLED_FRAME_BYTES),
+    apiKeys: new Set([ApiKey.Produce]),
+  };
 
   constructor(
     private readonly dispatcher: RequestDispatcher,
@@ -60,6 +79,7 @@ export class KafkaServer {
       listenerName: this.options.listener.name,
       logger: this.options.logger,
       observer: this.options.observer,
+      frameBuffers: this.frameBuffers,
     });
     this.connections.add(connection);
     this.options.observer.connectionsChanged(this.connections.size);

@@ -119,6 +119,8 @@ export interface PartitionManagerOptions {
  */
 export class PartitionManager {
   private readonly partitions = new Map<string, Partition>();
+  /** Per partition: stops forwarding its log's write events to the fetch purgatory. */
+  private readonly logWatches = new Map<string, () => void>();
   readonly purgatory = new FetchPurgatory();
   private roles: ReplicaRoleHandler = SINGLE_REPLICA_ROLES;
   private readonly roleListeners: ReplicaRoleListener[] = [];
@@ -186,6 +188,8 @@ export class PartitionManager {
       const log = this.logManager.getLog(topic.name, state.partition) ?? (await this.logManager.createLog(topic.name, state.partition, logConfigFor(this.config, topic)));
       partition = new Partition(topic.name, state.partition, topic.topicId, log, state.leaderEpoch);
       this.partitions.set(key, partition);
+      // Followers parked on this (leader) log fetch as soon as bytes are written, overlapping the leader's fsync.
+      this.logWatches.set(key, log.onAppend(() => this.purgatory.notifyWritten(key)));
     }
     const role = state.leader === nodeId ? "leader" : "follower";
     const changed =
@@ -261,11 +265,15 @@ export class PartitionManager {
   /** Clean shutdown: drains appends, fsyncs, writes checkpoints and the clean-shutdown marker. */
   async close(): Promise<void> {
     this.partitions.clear();
+    for (const stop of this.logWatches.values()) stop();
+    this.logWatches.clear();
     await this.logManager.close();
   }
 
   private async removeReplica(partition: Partition): Promise<void> {
     this.partitions.delete(partition.key);
+    this.logWatches.get(partition.key)?.();
+    this.logWatches.delete(partition.key);
     await this.roles.stopReplica(partition);
     for (const listener of this.roleListeners) this.notifyListener(() => listener.replicaRemoved(partition));
     // Waiting fetches re-read and find the partition gone.

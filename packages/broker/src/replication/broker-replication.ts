@@ -10,10 +10,8 @@ import type { ReplicationDependencies } from "../broker.js";
 import type { BrokerConfig } from "../config/broker-config.js";
 import { effectiveTopicConfig } from "../config/topic-configs.js";
 import type { Partition, PartitionAssignment, ReplicaRoleHandler } from "../partitions/partition-manager.js";
+import { replicaFetchSettings, type ReplicaFetchSettings } from "./replica-fetch-settings.js";
 import { registerReplicationMetrics } from "./replication-metrics.js";
-
-/** Responses larger than this close the follower's connection (replica.fetch.response.max.bytes plus headroom). */
-const FETCH_RESPONSE_HEADROOM_BYTES = 1024 * 1024;
 
 /**
  * The broker side of `@samsa/replication`: the metadata applier's role
@@ -26,6 +24,7 @@ export class BrokerReplication implements ReplicaRoleHandler {
   private readonly minIsrCache = new WeakMap<object, number>();
 
   private readonly config: BrokerConfig;
+  private readonly fetchSettings: ReplicaFetchSettings;
 
   constructor(
     private readonly deps: ReplicationDependencies,
@@ -33,6 +32,7 @@ export class BrokerReplication implements ReplicaRoleHandler {
   ) {
     const config = (this.config = deps.config);
     const lagMs = config.values.get("replica.lag.time.max.ms") as number;
+    const fetchSettings = (this.fetchSettings = replicaFetchSettings(config));
     const logger = deps.logger.child({ component: "replication" });
     const manager = new ReplicaManager({
       localBrokerId: deps.nodeId,
@@ -45,10 +45,17 @@ export class BrokerReplication implements ReplicaRoleHandler {
       },
       transportFactory: (brokerId) => this.transportTo(brokerId),
       isBrokerEligible: (id) => deps.metadata.brokers().some((b) => b.id === id && !b.fenced),
+      isBrokerAlive: (id) => deps.metadata.brokers().some((b) => b.id === id && !b.fenced),
       minInsyncReplicas: (topic) => this.minInsyncReplicas(topic),
       clock: systemClock,
       logger,
-      config: { replicaLagTimeMaxMs: lagMs, isrCheckIntervalMs: Math.max(100, Math.floor(lagMs / 2)), ...overrides },
+      config: {
+        replicaLagTimeMaxMs: lagMs,
+        isrCheckIntervalMs: Math.max(100, Math.floor(lagMs / 2)),
+        numReplicaFetchers: fetchSettings.numReplicaFetchers,
+        fetcher: fetchSettings.fetcher,
+        ...overrides,
+      },
       // Consumers read below the HW: wake their long polls when it moves.
       onHighWatermark: (key) => deps.partitions.purgatory.notify(key),
     });
@@ -98,7 +105,7 @@ export class BrokerReplication implements ReplicaRoleHandler {
       host: endpoint.host,
       port: endpoint.port,
       clientId: `samsa-replica-fetcher-${this.deps.nodeId}`,
-      maxResponseBytes: 10 * 1024 * 1024 + FETCH_RESPONSE_HEADROOM_BYTES,
+      maxResponseBytes: this.fetchSettings.maxResponseBytes,
     });
   }
 }

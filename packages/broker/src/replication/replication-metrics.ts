@@ -25,7 +25,7 @@ export function registerReplicationMetrics(registry: Registry, manager: ReplicaM
   gauge("kafka_server_replicamanager_isrexpands_total", "ISR expansions committed by partitions led here", () => manager.stats().isrExpands);
   gauge("kafka_server_replicamanager_failedisrupdates_total", "AlterPartition proposals refused or failed", () => manager.stats().failedIsrUpdates);
   gauge("kafka_server_delayedoperationpurgatory_purgatorysize", "acks=all produces waiting for the high watermark", () => manager.stats().delayedProduces);
-  gauge("kafka_server_replicafetchermanager_fetchercount", "Replica fetchers (one per source broker)", () => manager.stats().fetcherCount);
+  gauge("kafka_server_replicafetchermanager_fetchercount", "Replica fetchers (up to num.replica.fetchers per source broker)", () => manager.stats().fetcherCount);
   gauge("kafka_controller_kafkacontroller_offlinepartitionscount", "Partitions without a leader in the committed metadata", () => {
     let offline = 0;
     for (const t of metadata.topics()) for (const p of t.partitions) if (p.leader < 0) offline++;

@@ -24,8 +24,9 @@ export class AcksAllWriter {
   private readonly client: KafkaClient;
 
   constructor(bootstrap: readonly string[], topic: string) {
-    this.client = clusterClient(bootstrap, "acks-all-writer", 3);
-    const producer = new Producer(this.client, { acks: -1, timeoutMs: 5000 });
+    const client = clusterClient(bootstrap, "acks-all-writer", 3);
+    this.client = client;
+    const producer = new Producer(client, { acks: -1, timeoutMs: 5000 });
     this.lane = (async () => {
       for (let n = 0; !this.stopped; n++) {
         const id = `w-${n}`;
@@ -35,7 +36,7 @@ export class AcksAllWriter {
         } catch {
           this.indeterminate.push(id);
           await new Promise((r) => setTimeout(r, FAILURE_PAUSE_MS));
-          await this.client.refreshMetadata([topic]).catch(() => {});
+          await client.refreshMetadata([topic]).catch(() => {});
         }
       }
     })();

@@ -22,10 +22,10 @@ export function clusterView(port: number): Promise<ClusterView> {
     const topics: ClusterView["topics"] = {};
     for (const t of [...res.topics].sort((a, b) => (a.name ?? "").localeCompare(b.name ?? ""))) {
       topics[t.name ?? ""] = {
-        topicId: t.topicId,
+        topicId: t.topicId ?? "",
         partitions: [...t.partitions]
           .sort((a, b) => a.partitionIndex - b.partitionIndex)
-          .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes], isr: [...p.isrNodes].sort((a, b) => a - b) })),
+          .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1, replicas: [...p.replicaNodes], isr: [...p.isrNodes].sort((a, b) => a - b) })),
       };
     }
     return { brokers: res.brokers.map((b) => b.nodeId).sort((a, b) => a - b), topics };
@@ -39,7 +39,7 @@ export function createTopic(port: number, name: string, numPartitions: number, r
       timeoutMs: 30_000,
       validateOnly: false,
     });
-    return { errorCode: res.topics[0]!.errorCode, errorMessage: res.topics[0]!.errorMessage };
+    return { errorCode: res.topics[0]!.errorCode, errorMessage: res.topics[0]!.errorMessage ?? null };
   });
 }
 

@@ -37,8 +37,9 @@ class RecordingWriter {
   private readonly lane: Promise<void>;
 
   constructor(bootstrap: readonly string[]) {
-    this.client = clusterClient(bootstrap, "rolling-writer", 1);
-    const producer = new Producer(this.client, { acks: -1, timeoutMs: 5000 });
+    const client = clusterClient(bootstrap, "rolling-writer", 1);
+    this.client = client;
+    const producer = new Producer(client, { acks: -1, timeoutMs: 5000 });
     this.lane = (async () => {
       let lastAckAt = Date.now();
       for (let n = 0; !this.stopped; n++) {
@@ -55,7 +56,7 @@ class RecordingWriter {
           this.indeterminate.push(id);
           this.failures.push(classify(error));
           await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));
-          await this.client.refreshMetadata([TOPIC]).catch(() => {});
+          await client.refreshMetadata([TOPIC]).catch(() => {});
         }
       }
     })();

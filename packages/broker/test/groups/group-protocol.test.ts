@@ -41,7 +41,7 @@ describe.sequential("group APIs on the wire", () => {
       isolationLevel: 0,
       topics: [{ name: "__consumer_offsets", partitions: [{ partitionIndex: offsetsPartitionFor(groupId, OFFSETS_PARTITIONS), currentLeaderEpoch: -1, timestamp: -1 }] }],
     });
-    return res.topics[0]!.partitions[0]!.offset;
+    return res.topics[0]!.partitions[0]!.offset ?? -1;
   };
 
   beforeAll(async () => {

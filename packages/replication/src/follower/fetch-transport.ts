@@ -10,6 +10,11 @@ export const REPLICA_FETCH_VERSION = 12;
 
 /** One connection to a source broker, used by that broker's replica fetcher (one request at a time). */
 export interface FetchTransport {
+  /**
+   * The response's record buffers may be views of the transport's receive
+   * buffer (TcpFetchTransport reuses it): they stay valid until the next
+   * `fetch` call, so apply them (append them to the log) before fetching again.
+   */
   fetch(request: FetchRequest, timeoutMs: number): Promise<FetchResponse>;
   close(): void;
 }

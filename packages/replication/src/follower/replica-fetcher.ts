@@ -1,4 +1,4 @@
-import { ErrorCode, errorCodeName, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from "@samsa/protocol";
+import { BATCH_HEADER_BYTES, ErrorCode, errorCodeName, RecordBatchView, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from "@samsa/protocol";
 import type { Clock, NodeId, ReplicationLogger } from "../types.js";
 import { partitionKey } from "../types.js";
 import type { FetchTransport, FetchTransportFactory } from "./fetch-transport.js";
@@ -220,12 +220,14 @@ export class ReplicaFetcher {
         const records = pd.records === null ? undefined : Array.isArray(pd.records) ? Buffer.concat(pd.records) : pd.records;
         if (records && records.length > 0) {
           if (state.removed) return;
+          await this.startAtFirstBatch(state, records);
           await log.appendAsFollower(records);
           state.appendedBatches += 1;
         }
         if (!state.removed && pd.highWatermark >= 0 && pd.highWatermark > log.highWatermark) {
           log.highWatermark = Math.min(pd.highWatermark, log.logEndOffset);
         }
+        await this.followLeaderLogStart(state, pd.logStartOffset ?? -1);
         this.options.onProgress?.(state);
         return;
       }
@@ -253,6 +255,40 @@ export class ReplicaFetcher {
         this.options.logger.debug?.({ partition: state.key, error: errorCodeName(pd.errorCode) }, "replica fetch partition error");
         state.delayedUntilMs = this.options.clock.nowMs() + this.options.config.backoffMs;
     }
+  }
+
+  /**
+   * The leader's log start can fall inside a batch (DeleteRecords to any
+   * offset), and a follower that restarted its log there receives that whole
+   * batch. As Kafka's follower does, an empty log restarts at the batch's
+   * base offset so the batch can be appended; the leader's log start from the
+   * same response then moves the log start back up.
+   */
+  private async startAtFirstBatch(state: FollowerPartitionState, records: Buffer): Promise<void> {
+    const log = state.log;
+    if (log.logEndOffset !== log.logStartOffset || records.length < BATCH_HEADER_BYTES) return;
+    const first = new RecordBatchView(records);
+    if (first.baseOffset < log.logEndOffset && first.lastOffset >= log.logEndOffset) {
+      this.options.logger.info({ partition: state.key, logStartOffset: log.logStartOffset, batchBaseOffset: first.baseOffset }, "first fetched batch starts before the log start; restarting the log at its base offset");
+      await log.truncateFullyAndStartAt(first.baseOffset);
+    }
+  }
+
+  /**
+   * Kafka's follower `maybeIncrementLogStartOffset(leaderLogStartOffset)`:
+   * DeleteRecords and retention on the leader move every replica's log
+   * start, and the next fetch reports ours so the leader's low watermark
+   * moves. Never past our high watermark: only committed records are
+   * deleted (a follower behind the leader's log start gets OFFSET_OUT_OF_RANGE
+   * instead and restarts its log there).
+   */
+  private async followLeaderLogStart(state: FollowerPartitionState, leaderLogStartOffset: number): Promise<void> {
+    const log = state.log;
+    const target = Math.min(leaderLogStartOffset, log.highWatermark);
+    if (state.removed || target <= log.logStartOffset) return;
+    const before = log.logStartOffset;
+    await log.deleteRecordsBefore(target);
+    this.options.logger.debug?.({ partition: state.key, from: before, to: log.logStartOffset }, "moved the log start with the leader's");
   }
 
   private nextReadyInMs(now: number): number {

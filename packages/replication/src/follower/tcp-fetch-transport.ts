@@ -3,6 +3,8 @@ import { ApiKey, decodeResponseFrame, encodeRequestFrame, type FetchRequest, typ
 import { REPLICA_FETCH_VERSION, type FetchTransport } from "./fetch-transport.js";
 
 const SIZE_PREFIX_BYTES = 4;
+/** Bytes one socket read may deliver; larger than Node's default 64 KiB so a 1 MiB response takes fewer reads. */
+const SOCKET_READ_BUFFER_BYTES = 256 * 1024;
 
 export class FetchTransportError extends Error {
   readonly code = "FETCH_TRANSPORT_ERROR";
@@ -20,8 +22,12 @@ export interface TcpFetchTransportOptions {
 /**
  * A lean Kafka connection for one replica fetcher: Fetch v12 only, one request
  * in flight, connected lazily. Any failure (timeout, close, bad frame) drops
- * the socket and rejects; the next fetch reconnects. Record bytes stay the
- * received buffer's subarrays all the way to the follower's log.
+ * the socket and rejects; the next fetch reconnects.
+ *
+ * Receiving allocates nothing in steady state: socket reads land in one
+ * fixed buffer and each response is copied once into a frame buffer that the
+ * next response reuses. Record bytes are that buffer's subarrays all the way
+ * to the follower's log, so they are valid until the next `fetch` call.
  */
 export class TcpFetchTransport implements FetchTransport {
   private socket: Socket | undefined;
@@ -29,10 +35,20 @@ export class TcpFetchTransport implements FetchTransport {
   private connectingSocket: Socket | undefined;
   private correlationId = 0;
   private inFlight: { resolve: (frame: Buffer) => void; reject: (err: Error) => void } | undefined;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Size of the frame being received including its prefix, -1 before its prefix arrived. */
-  private expectedBytes = -1;
+  /** Every socket read lands here (Node's `onread`), so reads allocate nothing. */
+  private readonly readBuffer = Buffer.allocUnsafe(SOCKET_READ_BUFFER_BYTES);
+  /** The size prefix of the frame being received, collected across reads. */
+  private readonly prefix = Buffer.allocUnsafe(SIZE_PREFIX_BYTES);
+  private prefixBytes = 0;
+  /**
+   * The frame being received (without its prefix) is assembled here; reused
+   * for the next response, so a response's record views are valid only until
+   * the next `fetch` (see FetchTransport). Grows to the largest frame seen.
+   */
+  private frameBuffer: Buffer = Buffer.alloc(0);
+  /** Size of the frame being received (without its prefix), -1 before its prefix arrived. */
+  private frameBytes = -1;
+  private frameFilled = 0;
   private closed = false;
 
   constructor(private readonly options: TcpFetchTransportOptions) {}
@@ -82,7 +98,19 @@ export class TcpFetchTransport implements FetchTransport {
   private connect(): Promise<Socket> {
     if (this.socket) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const socket = createConnection({ host: this.options.host, port: this.options.port, noDelay: true });
+      const socket = createConnection({
+        host: this.options.host,
+        port: this.options.port,
+        noDelay: true,
+        onread: {
+          buffer: this.readBuffer,
+          // Events of a socket already replaced by a newer one are ignored.
+          callback: (bytes: number, buffer: Uint8Array) => {
+            if (this.socket === socket) this.onData(buffer as Buffer, bytes);
+            return true;
+          },
+        },
+      });
       this.connectingSocket = socket;
       socket.once("connect", () => {
         this.connecting = undefined;
@@ -95,7 +123,6 @@ export class TcpFetchTransport implements FetchTransport {
         this.socket = socket;
         resolve(socket);
       });
-      // Events of a socket already replaced by a newer one are ignored.
       const failed = (err: Error) => {
         if (this.socket === socket) this.drop(err);
         else if (this.connectingSocket === socket) {
@@ -105,53 +132,75 @@ export class TcpFetchTransport implements FetchTransport {
         }
         socket.destroy();
       };
-      socket.on("data", (data: Buffer) => {
-        if (this.socket === socket) this.onData(data);
-      });
       socket.on("error", failed);
       socket.on("close", () => failed(new FetchTransportError("connection closed")));
     });
     return this.connecting;
   }
 
-  private onData(data: Buffer): void {
-    this.chunks.push(data);
-    this.buffered += data.length;
-    if (this.expectedBytes < 0) {
-      if (this.buffered < SIZE_PREFIX_BYTES) return;
-      const head = this.chunks[0]!.length >= SIZE_PREFIX_BYTES ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-      const size = head.readInt32BE(0);
-      if (size < 0 || size > this.options.maxResponseBytes) {
-        this.drop(new FetchTransportError(`response of ${size} bytes is larger than maxResponseBytes ${this.options.maxResponseBytes}`));
+  /** `bytes` bytes arrived at the start of `data` (the shared read buffer, overwritten by the next read). */
+  private onData(data: Buffer, bytes: number): void {
+    let at = 0;
+    while (at < bytes) {
+      if (this.frameBytes < 0) {
+        const n = Math.min(SIZE_PREFIX_BYTES - this.prefixBytes, bytes - at);
+        data.copy(this.prefix, this.prefixBytes, at, at + n);
+        this.prefixBytes += n;
+        at += n;
+        if (this.prefixBytes < SIZE_PREFIX_BYTES) return;
+        if (!this.startFrame(this.prefix.readInt32BE(0))) return;
+      }
+      const n = Math.min(this.frameBytes - this.frameFilled, bytes - at);
+      data.copy(this.frameBuffer, this.frameFilled, at, at + n);
+      this.frameFilled += n;
+      at += n;
+      if (this.frameFilled < this.frameBytes) return;
+      if (at < bytes) {
+        // One request in flight, so nothing may follow its response.
+        this.drop(new FetchTransportError("unexpected bytes after a response"));
         return;
       }
-      this.expectedBytes = SIZE_PREFIX_BYTES + size;
+      this.finishFrame();
     }
-    if (this.buffered < this.expectedBytes) return;
-    if (this.buffered > this.expectedBytes) {
-      this.drop(new FetchTransportError("unexpected bytes after a response"));
-      return;
+  }
+
+  /** Checks a frame's size and makes room for it; false when the connection was dropped. */
+  private startFrame(size: number): boolean {
+    if (size < 0 || size > this.options.maxResponseBytes) {
+      this.drop(new FetchTransportError(`response of ${size} bytes is larger than maxResponseBytes ${this.options.maxResponseBytes}`));
+      return false;
     }
-    // One copy per response at most (none when it arrived in one chunk).
-    const whole = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-    this.chunks = [];
-    this.buffered = 0;
-    this.expectedBytes = -1;
+    if (!this.inFlight) {
+      this.drop(new FetchTransportError("response without a request"));
+      return false;
+    }
+    if (this.frameBuffer.length < size) {
+      // Doubling keeps the number of reallocations logarithmic while responses grow.
+      this.frameBuffer = Buffer.allocUnsafe(Math.min(this.options.maxResponseBytes, Math.max(size, 2 * this.frameBuffer.length)));
+    }
+    this.frameBytes = size;
+    this.frameFilled = 0;
+    return true;
+  }
+
+  private finishFrame(): void {
+    const frame = this.frameBuffer.subarray(0, this.frameBytes);
+    this.resetFrame();
     const waiter = this.inFlight;
     this.inFlight = undefined;
-    if (!waiter) {
-      this.drop(new FetchTransportError("response without a request"));
-      return;
-    }
-    waiter.resolve(whole.subarray(SIZE_PREFIX_BYTES));
+    waiter?.resolve(frame);
+  }
+
+  private resetFrame(): void {
+    this.prefixBytes = 0;
+    this.frameBytes = -1;
+    this.frameFilled = 0;
   }
 
   private drop(err: Error): void {
     const socket = this.socket;
     this.socket = undefined;
-    this.chunks = [];
-    this.buffered = 0;
-    this.expectedBytes = -1;
+    this.resetFrame();
     socket?.destroy();
     const waiter = this.inFlight;
     this.inFlight = undefined;

@@ -4,15 +4,17 @@ import type { ReplicaManager } from "../replica-manager.js";
 
 /** The leader's log with the read a follower fetch needs (PartitionLog fits). */
 export interface ReadableReplicaLog extends ReplicaLog {
-  read(fetchOffset: number, maxBytes: number, upperBoundOffset?: number): Promise<{ records: Buffer }>;
+  read(fetchOffset: number, maxBytes: number, upperBoundOffset?: number): Promise<{ records: Buffer; release?: () => void }>;
 }
 
 /**
  * Serves one partition of a follower's Fetch on the leader: the epoch and
- * divergence checks, a read up to the log end (followers read past the HW),
- * then the follower's progress is recorded, which may advance the HW and
- * complete acks=all produces. The records are the log's bytes, untouched.
- * `maxBytes` is what is left of the request's response budget.
+ * divergence checks, the follower's progress (which may advance the HW and
+ * complete acks=all produces), then a read up to the log end (followers read
+ * past the HW). The records are the log's bytes, untouched.
+ * `maxBytes` is what is left of the request's response budget. When the
+ * read borrowed a pooled buffer its release goes to `releases`, for the
+ * caller to run once the response has been written.
  */
 export async function readForFollower(
   manager: ReplicaManager,
@@ -21,6 +23,7 @@ export async function readForFollower(
   replicaId: NodeId,
   fp: FetchRequestFetchPartition,
   maxBytes: number,
+  releases?: Array<() => void>,
 ): Promise<FetchResponsePartitionData> {
   const base = { partitionIndex: fp.partition, abortedTransactions: null, preferredReadReplica: -1 };
   const check = manager.checkFollowerFetch(topic, fp.partition, replicaId, {
@@ -37,8 +40,14 @@ export async function readForFollower(
     return { ...base, errorCode: ErrorCode.NONE, ...hwAndStart(), divergingEpoch: { epoch: check.epoch, endOffset: check.endOffset }, records: [] };
   }
   const leaderLogEndOffset = log.logEndOffset;
+  // The fetch offset is what the follower has, whatever this read returns:
+  // recorded first, the HW (and the acks=all answers waiting on it) moves
+  // without waiting for a pread queued behind fsyncs in the thread pool.
+  manager.recordFollowerFetch(topic, fp.partition, replicaId, fp.fetchOffset, leaderLogEndOffset, fp.logStartOffset ?? -1);
   const limit = Math.max(0, Math.min(fp.partitionMaxBytes, maxBytes));
-  const read = fp.fetchOffset < leaderLogEndOffset ? await log.read(fp.fetchOffset, limit, leaderLogEndOffset) : { records: Buffer.alloc(0) };
-  manager.recordFollowerFetch(topic, fp.partition, replicaId, fp.fetchOffset, leaderLogEndOffset);
+  const read = fp.fetchOffset < leaderLogEndOffset ? await log.read(fp.fetchOffset, limit, leaderLogEndOffset) : NOTHING_READ;
+  if (read.release && releases) releases.push(read.release);
   return { ...base, errorCode: ErrorCode.NONE, ...hwAndStart(), records: read.records.length > 0 ? [read.records] : [] };
 }
+
+const NOTHING_READ: { records: Buffer; release?: () => void } = { records: Buffer.alloc(0) };

@@ -115,11 +115,34 @@ export class LeaderPartitionState {
     return this.replicasValue.includes(id);
   }
 
-  /** A follower fetched from `fetchOffset` while the leader's log ended at `leaderLogEndOffset`. */
-  recordFollowerFetch(replicaId: NodeId, fetchOffset: number, leaderLogEndOffset: number, nowMs: number): void {
+  followerLogStartOffset(id: NodeId): number {
+    return this.followers.get(id)?.logStartOffset ?? -1;
+  }
+
+  /**
+   * A follower fetched from `fetchOffset` while the leader's log ended at
+   * `leaderLogEndOffset`; its log started at `followerLogStartOffset` (-1: not sent).
+   */
+  recordFollowerFetch(replicaId: NodeId, fetchOffset: number, leaderLogEndOffset: number, nowMs: number, followerLogStartOffset = -1): void {
     const follower = this.followers.get(replicaId);
     assert.ok(follower !== undefined, `broker ${replicaId} is not a follower of this partition`);
-    follower.recordFetch(fetchOffset, leaderLogEndOffset, nowMs);
+    follower.recordFetch(fetchOffset, leaderLogEndOffset, nowMs, followerLogStartOffset);
+  }
+
+  /**
+   * DeleteRecords' low watermark (Kafka's `lowWatermarkIfLeader`): the
+   * smallest log start offset over this replica and every follower whose
+   * broker is alive. A live follower that has not fetched in this leader
+   * epoch counts as -1, so a deletion is confirmed only by replicas that
+   * reported a log start at or past it; a dead broker's replica does not
+   * hold it up (it restarts from the leader's log start when it returns).
+   */
+  lowWatermark(isAlive: (id: NodeId) => boolean): number {
+    let low = this.log.logStartOffset;
+    for (const [id, f] of this.followers) {
+      if (f.logStartOffset < low && isAlive(id)) low = f.logStartOffset;
+    }
+    return low;
   }
 
   /** Advances the HW if the maximal ISR allows it; returns whether it moved. */

@@ -26,6 +26,11 @@ export class FakeLog implements ReplicaLog {
   truncateFullyAndStartAt(): Promise<void> {
     throw new Error("not used");
   }
+  deleteRecordsBefore(offset: number): Promise<number> {
+    this.logStartOffset = Math.max(this.logStartOffset, Math.min(offset, this.logEndOffset));
+    this.highWatermark = this.hw;
+    return Promise.resolve(this.logStartOffset);
+  }
   assignEpoch(epoch: number): Promise<void> {
     this.latestEpoch = epoch;
     return Promise.resolve();

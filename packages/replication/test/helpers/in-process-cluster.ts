@@ -116,6 +116,17 @@ export class InProcessCluster {
     return info.lastOffset;
   }
 
+  /**
+   * DeleteRecords on `leader` as the broker's handler does it: move the
+   * leader's log start, then wait until the live replicas followed; resolves
+   * with the low watermark.
+   */
+  async deleteRecords(leader: NodeId, offset: number, timeoutMs = 5000): Promise<number> {
+    const node = this.node(leader);
+    await node.log.deleteRecordsBefore(offset);
+    return node.manager.waitForLowWatermark(TOPIC.topic, TOPIC.partition, offset, timeoutMs);
+  }
+
   async close(): Promise<void> {
     for (const node of this.nodes.values()) await node.manager.close();
     for (const node of this.nodes.values()) await node.logs.close();

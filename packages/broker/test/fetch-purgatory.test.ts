@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { FetchPurgatory } from "../src/partitions/fetch-purgatory.js";
+
+describe("FetchPurgatory", () => {
+  it("wakes every waiter on notify, and only follower waiters when bytes were merely written", () => {
+    const purgatory = new FetchPurgatory();
+    const woken: string[] = [];
+    const cancelConsumer = purgatory.watch(["t-0", "t-1"], () => woken.push("consumer"));
+    const cancelFollower = purgatory.watch(["t-0"], () => woken.push("follower"), true);
+    purgatory.notifyWritten("t-0");
+    expect(woken).toEqual(["follower"]);
+    purgatory.notify("t-0");
+    expect(woken).toEqual(["follower", "consumer", "follower"]);
+    purgatory.notifyWritten("t-1");
+    expect(woken).toHaveLength(3);
+    cancelFollower();
+    purgatory.notifyWritten("t-0");
+    purgatory.notify("t-1");
+    expect(woken).toEqual(["follower", "consumer", "follower", "consumer"]);
+    cancelConsumer();
+    expect(purgatory.watchedKeys).toBe(0);
+  });
+});
