@@ -14,4 +14,4 @@ if [ -z "${SAMSA_PROCESS_ROLES:-}" ] && [ -n "${SAMSA_CONTROLLER_QUORUM_VOTERS:-
   esac
   export SAMSA_PROCESS_ROLES
 fi
-exec node /opt/samsa/packages/cli/bin/samsa.js server start "$@"
+exec node --initial-old-space-size=256 --min-semi-space-size=16 /opt/samsa/packages/cli/bin/samsa.js server start "$@"

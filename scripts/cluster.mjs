@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { probeKafka } from "../packages/testkit/dist/index.js";
+import { BROKER_NODE_FLAGS, probeKafka } from "../packages/testkit/dist/index.js";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const cli = join(root, "packages", "cli", "dist", "main.js");
@@ -65,7 +65,7 @@ function start(node) {
   for (const [key, value] of Object.entries(overrides)) args.push("--override", `${key}=${value}`);
   const log = openSync(node.logFile, "a");
   // Own process group: Ctrl-C reaches only this script, which stops the nodes in order.
-  node.child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", log, log], detached: true });
+  node.child = spawn(process.execPath, [...BROKER_NODE_FLAGS, ...args], { cwd: root, stdio: ["ignore", log, log], detached: true });
   closeSync(log);
   node.exited = new Promise((resolveExit) =>
     node.child.once("exit", (code, signal) => {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=256 --min-semi-space-size=16
 import { run } from "../dist/main.js";
 
 await run();

@@ -26,7 +26,7 @@ function startNode(env: Record<string, string>): string {
 describe("samsa-start-node (docker/start-node.sh)", () => {
   it("voters run broker+controller, other nodes (added by scaling out) broker only", () => {
     expect(startNode({ SAMSA_NODE_ID: "0", SAMSA_CONTROLLER_QUORUM_VOTERS: VOTERS })).toBe(
-      "roles=broker,controller args=/opt/samsa/packages/cli/bin/samsa.js server start",
+      "roles=broker,controller args=--initial-old-space-size=256 --min-semi-space-size=16 /opt/samsa/packages/cli/bin/samsa.js server start",
     );
     expect(startNode({ SAMSA_NODE_ID: "2", SAMSA_CONTROLLER_QUORUM_VOTERS: VOTERS })).toMatch(/^roles=broker,controller /);
     expect(startNode({ SAMSA_NODE_ID: "3", SAMSA_CONTROLLER_QUORUM_VOTERS: VOTERS })).toMatch(/^roles=broker /);

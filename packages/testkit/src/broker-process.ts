@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BROKER_NODE_FLAGS } from "./broker-node-flags.js";
 import { findFreePort } from "./free-port.js";
 import { probeKafka } from "./kafka-probe.js";
 
@@ -116,7 +117,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
   const spawnBroker = async (): Promise<void> => {
     const logFd = openSync(logFile, "a");
     writeSync(logFd, `\n=== testkit: spawning node ${args.join(" ")} ===\n`);
-    const spawned = spawn(process.execPath, args, {
+    // TESTKIT_BROKER_NODE_ARGS (not SAMSA_*: those are broker settings; e.g. "--trace-gc" or "--cpu-prof") reaches the brokers' node; NODE_OPTIONS deliberately does not.
+    const nodeArgs = (process.env.TESTKIT_BROKER_NODE_ARGS ?? "").split(/\s+/).filter((a) => a.length > 0);
+    const spawned = spawn(process.execPath, [...BROKER_NODE_FLAGS, ...nodeArgs, ...args], {
       cwd: repoRoot,
       stdio: ["ignore", logFd, logFd],
       env: { ...process.env, NODE_OPTIONS: "" },

@@ -1,6 +1,7 @@
 export { startBrokerProcess, BrokerProcessError, repoRoot, cliEntryPoint } from "./broker-process.js";
 export type { BrokerProcess, BrokerProcessOptions } from "./broker-process.js";
 export { findFreePort } from "./free-port.js";
+export { BROKER_NODE_FLAGS } from "./broker-node-flags.js";
 export { probeKafka, apiVersionsV0Request } from "./kafka-probe.js";
 export type { ProbeResult } from "./kafka-probe.js";
 export { startTcpProxy } from "./tcp-proxy.js";
