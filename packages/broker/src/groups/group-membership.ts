@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { strict as assert } from "node:assert";
 import { ErrorCode } from "@samsa/protocol";
 import { GroupMember, type ClassicGroup, type JoinOutcome, type ProtocolMetadata, type SyncOutcome } from "./classic-group.js";
 import type { GroupRuntime } from "./group-runtime.js";
@@ -104,6 +105,7 @@ export class GroupMembership {
     if (req.groupInstanceId !== null) {
       const previous = group.staticMembers.get(req.groupInstanceId);
       const memberId = `${req.groupInstanceId}-${randomUUID()}`;
+      if (previous !== undefined && group.is("Stable")) return this.replaceStaticMemberWhenStable(group, req, previous, memberId);
       if (previous !== undefined) {
         // A restarted static member takes over its instance id; the old member id is fenced from now on.
         this.removeMember(group, previous, ErrorCode.FENCED_INSTANCE_ID, "static member replaced", true);
@@ -119,6 +121,44 @@ export class GroupMembership {
       return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     return this.addMemberAndRebalance(group, req, memberId);
+  }
+
+  /**
+   * KIP-345: a static member that restarts while its group is Stable takes
+   * over its instance id and its previous assignment without a rebalance, as
+   * long as the group's protocol would stay the same; the old member id is
+   * fenced. The new member id is stored before the answer, so a coordinator
+   * failover keeps it.
+   */
+  private replaceStaticMemberWhenStable(group: ClassicGroup, req: JoinRequest, previousId: string, memberId: string): Promise<JoinOutcome> {
+    const previous = group.members.get(previousId);
+    assert.ok(previous !== undefined, `static member ${previousId} of group ${group.groupId} is not a member`);
+    const wasLeader = group.leaderId === previousId;
+    this.removeMemberQuietly(group, previous, ErrorCode.FENCED_INSTANCE_ID);
+    const member = new GroupMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.rebalanceTimeoutMs, req.sessionTimeoutMs, req.protocolType, req.protocols);
+    member.assignment = previous.assignment;
+    group.addMember(member);
+    if (wasLeader) group.leaderId = memberId;
+    if (group.protocolName === null || group.selectProtocol() !== group.protocolName) {
+      member.isNew = true;
+      const outcome = new Promise<JoinOutcome>((resolve) => {
+        member.awaitingJoin = resolve;
+      });
+      this.prepareRebalance(group, `static member ${memberId} replaced ${previousId} with other protocols`);
+      this.tryCompleteJoin(group);
+      return outcome;
+    }
+    this.touchSession(group, member);
+    this.rt.logger.info({ group: group.groupId, member: memberId, replaced: previousId }, "static member rejoined without a rebalance");
+    const generation = group.generationId;
+    return this.rt.storeGroup(group).then(
+      () => this.currentGenerationOutcome(group, member),
+      (err: unknown) => {
+        this.rt.logger.warn({ err, group: group.groupId }, "storing a replaced static member failed; rebalancing");
+        if (group.is("Stable") && group.generationId === generation) this.prepareRebalance(group, "storing a replaced static member failed");
+        return joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId);
+      },
+    );
   }
 
   private joinKnownMember(group: ClassicGroup, req: JoinRequest): Promise<JoinOutcome> {

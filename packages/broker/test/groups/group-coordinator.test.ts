@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JoinOutcome } from "../../src/groups/classic-group.js";
 import type { GroupCoordinator } from "../../src/groups/group-coordinator.js";
 import type { JoinRequest } from "../../src/groups/group-membership.js";
-import { newCoordinator, settle, type ManualScheduler } from "./fake-runtime.js";
+import { MemoryOffsetsLog, newCoordinator, settle, type ManualScheduler } from "./fake-runtime.js";
 
 const SESSION_MS = 1_000;
 const REBALANCE_MS = 5_000;
@@ -150,6 +150,48 @@ describe("group coordinator (fake clock, in-memory log)", () => {
     expect(j2.memberId).not.toBe(j1.memberId);
     expect(await c.heartbeat("g", j1.memberId, "instance-1", j2.generationId)).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(await c.heartbeat("g", j2.memberId, "instance-1", j2.generationId)).toBe(ErrorCode.NONE);
+  });
+
+  it("lets a static member restart in a stable group without a rebalance, keeping its assignment (KIP-345)", async () => {
+    const log = new MemoryOffsetsLog();
+    const { coordinator: c, scheduler } = newCoordinator(log);
+    const staticJoin = c.join(joinRequest("g", "", { groupInstanceId: "instance-a" }));
+    await settle();
+    const dynamic = await joinNew(c, "g");
+    await settle();
+    scheduler.advance(200);
+    const [ja, jb] = await Promise.all([staticJoin, dynamic.outcome]);
+    const leader = ja.leaderId === ja.memberId ? ja : jb;
+    const syncs = [ja, jb].map((j) =>
+      c.sync({
+        groupId: "g",
+        generationId: j.generationId,
+        memberId: j.memberId,
+        groupInstanceId: j === ja ? "instance-a" : null,
+        protocolType: "consumer",
+        protocolName: "range",
+        assignments: j === leader ? [{ memberId: ja.memberId, assignment: Buffer.from("A") }, { memberId: jb.memberId, assignment: Buffer.from("B") }] : [],
+      }),
+    );
+    await Promise.all(syncs);
+    expect(c.describeGroup("g").state).toBe("Stable");
+
+    const restarted = await c.join(joinRequest("g", "", { groupInstanceId: "instance-a" }));
+    expect(restarted.errorCode).toBe(ErrorCode.NONE);
+    expect(restarted.generationId).toBe(ja.generationId);
+    expect(restarted.memberId).not.toBe(ja.memberId);
+    expect(c.describeGroup("g").state).toBe("Stable");
+    const sync = await c.sync({ groupId: "g", generationId: restarted.generationId, memberId: restarted.memberId, groupInstanceId: "instance-a", protocolType: "consumer", protocolName: "range", assignments: [] });
+    expect(sync.assignment.toString()).toBe("A");
+    // The other member sees no rebalance; the old member id is fenced.
+    expect(await c.heartbeat("g", jb.memberId, null, jb.generationId)).toBe(ErrorCode.NONE);
+    expect(await c.heartbeat("g", ja.memberId, "instance-a", ja.generationId)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await c.heartbeat("g", restarted.memberId, "instance-a", restarted.generationId)).toBe(ErrorCode.NONE);
+
+    // The new member id was stored before the answer: a coordinator rebuilt from the log knows it.
+    const rebuilt = newCoordinator(log).coordinator;
+    await settle();
+    expect(rebuilt.describeGroup("g").members.map((m) => m.memberId).sort()).toEqual([jb.memberId, restarted.memberId].sort());
   });
 
   it("rejects joins with a bad session timeout or a protocol the group does not share", async () => {

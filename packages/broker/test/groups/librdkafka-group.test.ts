@@ -69,6 +69,15 @@ describe.sequential("librdkafka consumer group (cooperative-sticky)", () => {
     await admin.disconnect();
   });
 
+  it("a static member that restarts gets its partitions back without the other member rebalancing (KIP-345)", async () => {
+    const { stdout } = await run(PYTHON, [SCRIPT, bootstrap, topic, uniqueName("group-static"), "static", "0"], { timeout: SCRIPT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    const result = JSON.parse(stdout.trim().split("\n").pop()!) as { before: number[][] | null; after: number[][] | null; m2EventsAfterRestart: string[]; errors: string[] };
+    expect(result.errors).toEqual([]);
+    expect(result.before).not.toBeNull();
+    expect(result.after).toEqual(result.before);
+    expect(result.m2EventsAfterRestart).toEqual([]);
+  });
+
   it("a new member resumes after the group's committed offsets", async () => {
     const producer = kafka.producer();
     await producer.connect();
