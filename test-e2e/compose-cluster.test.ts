@@ -109,6 +109,16 @@ describe.skipIf(compose === null || missing !== null)(`docker/docker-compose.yml
       );
       expect(metadata.topics[0]!.partitions).toHaveLength(3);
       expect(metadata.topics[0]!.partitions.every((p) => p.replicas.length === 3)).toBe(true);
+      // ListOffsets goes to each partition's leader: once it answers for all of
+      // them, every leader has applied the topic. Without this wait a leader may
+      // still answer the produce with UNKNOWN_TOPIC_OR_PARTITION, and kafkajs
+      // 2.2.4 then retries the whole send with new sequence numbers for the
+      // partitions that had succeeded, storing them twice (reproduced with 3
+      // processes: 3 of 6 runs), which the exactly-once check below would
+      // blame on the broker.
+      await eventually("every partition leader knows the new topic", TOPIC_READY_TIMEOUT_MS, async () =>
+        (await admin.fetchTopicOffsets(TOPIC)).length === 3 ? true : undefined,
+      );
     } finally {
       await admin.disconnect();
     }
