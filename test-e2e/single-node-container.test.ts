@@ -71,6 +71,12 @@ describe.skipIf(dockerUnavailable !== null)(`single node from ${SAMSA_IMAGE}`, (
     expect(probe.exitCode, probe.output).toBe(0);
   });
 
+  it("checks produced batches with the native CRC-32C built in the image, not the portable fallback", async () => {
+    const which = await node.container.exec(["node", "--input-type=module", "-e", 'const m = await import("/opt/samsa/packages/crc32c/dist/index.js"); console.log(m.crc32cImplementation, m.crc32c(Buffer.from("123456789")).toString(16));']);
+    expect(which.exitCode, which.output).toBe(0);
+    expect(which.output.trim()).toBe(process.arch === "x64" ? "native-sse42-3way e3069283" : "portable-node-rs e3069283");
+  });
+
   it("kafkajs on the host produces with acks=all and consumes every record back", async () => {
     const kafka = new Kafka({ brokers: [node.bootstrap], clientId: "e2e-producer", logLevel: logLevel.NOTHING });
     const admin = kafka.admin();

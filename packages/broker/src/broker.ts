@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { crc32cFallbackReason, crc32cImplementation } from "@samsa/protocol";
 import { METADATA_LOG_CONFIG, METADATA_TOPIC, MetadataImage, startMetadataNode, type BrokerEndpoint, type ControllerApi, type MetadataNode } from "@samsa/raft-controller";
 import type { Logger } from "pino";
 import type { AdvertisedEndpoint, BrokerContext } from "./broker-context.js";
@@ -306,9 +307,16 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
         logDirs: config.logDirs,
         metricsPort,
         topics: started.image.topicsById.size,
+        crc32c: crc32cImplementation,
       },
       "node started",
     );
+    if (crc32cFallbackReason !== undefined) {
+      logger.warn(
+        { reason: crc32cFallbackReason },
+        "CRC-32C runs on the portable fallback, about 4x slower on large batches; build the native one with `npm run build:native -w packages/crc32c`",
+      );
+    }
     return {
       nodeId: config.nodeId,
       clusterId,

@@ -83,6 +83,8 @@ export interface PartitionLogOptions {
   readBufferPool?: ReadBufferPool;
   /** producer.id.expiration.ms: idle producers are forgotten after this long (default one day). */
   producerIdExpirationMs?: number;
+  /** Bytes per group write (default MAX_GROUP_BYTES); tests make it small so appends overlap. */
+  maxGroupBytes?: number;
 }
 
 /** What the log dir's checkpoints say about this partition when it is opened. */
@@ -105,8 +107,53 @@ interface PendingAppend {
 /** Retries of a read whose segment was truncated between locating and reading. */
 const MAX_READ_ATTEMPTS = 3;
 const TIMESTAMP_TYPE_LOG_APPEND = 0x08;
-/** Bytes written per append group at most (a single larger append still goes alone). */
-const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes written per append group at most (a single larger append still goes
+ * alone). Small on purpose: the group-commit fsync covers everything written
+ * when it starts, so it is not shared any less, but a short write lets that
+ * fsync start sooner and the next write run beside it. Measured with 16
+ * appends of 1 MiB in flight: 1 MiB groups 61-65 % of the plain write loop,
+ * 8 MiB groups 47-51 %.
+ */
+const MAX_GROUP_BYTES = 1024 * 1024;
+/**
+ * Group writes issued at once. Two keep the file busy: the second waits in the
+ * kernel behind the first instead of behind this thread's bookkeeping (about a
+ * tenth of the time at 1 MiB batches).
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
+/** Groups one drain writes before letting other serial operations (roll, retention, truncation) run. */
+const MAX_GROUPS_PER_DRAIN = 64;
+
+/** Appends written together by one writev, and what their acknowledgements need. */
+class AppendGroup {
+  /** Every append taken into the group, duplicates included: all fail if its write fails. */
+  readonly appends: PendingAppend[] = [];
+  readonly accepted: { append: PendingAppend; info: AppendInfo }[] = [];
+  readonly buffers: Buffer[] = [];
+  readonly headers: BatchHeader[] = [];
+  bytes = 0;
+  /** Records written by the group (duplicates excluded), for flush.messages. */
+  recordCount = 0;
+  /** Offset after the group's last written batch; undefined when it holds only duplicates. */
+  endOffset: number | undefined;
+  /** Offset after the last original batch that a duplicate in this group is answered with. */
+  duplicatesEnd = -1;
+
+  accept(append: PendingAppend, info: AppendInfo): void {
+    this.appends.push(append);
+    this.accepted.push({ append, info });
+  }
+
+  add(append: PendingAppend, info: AppendInfo): void {
+    this.accept(append, info);
+    for (const h of append.batches) this.headers.push({ ...h, position: this.bytes + h.position });
+    this.buffers.push(append.records);
+    this.bytes += append.records.length;
+    this.recordCount += info.recordCount;
+    this.endOffset = info.lastOffset + 1;
+  }
+}
 /** For logs opened without a pool: every read gets a buffer of its own. */
 const UNPOOLED_READS = new ReadBufferPool(1, 0, 0);
 
@@ -376,46 +423,63 @@ export class PartitionLog {
     });
   }
 
-  /** Writes every append queued so far as one group, fsyncs once if the policy says so, then acknowledges. */
+  /**
+   * Writes the queued appends in groups of up to MAX_GROUP_BYTES, with up to
+   * MAX_WRITES_IN_FLIGHT group writes issued at once: the next group's write
+   * is queued in the kernel behind the previous one, so the file is never idle
+   * while this thread finishes a group. Each group is acknowledged once its
+   * write (and every earlier one) completed, at once under the relaxed policy,
+   * after an fsync covers it under group commit. One drain handles at most
+   * MAX_GROUPS_PER_DRAIN groups, so other serial operations are not starved.
+   */
   private async drain(): Promise<void> {
-    // Cap a group so validation of the next appends overlaps this group's write.
-    let take = 0;
-    for (let bytes = 0; take < this.pending.length && (take === 0 || bytes + this.pending[take]!.records.length <= MAX_GROUP_BYTES); take++) {
-      bytes += this.pending[take]!.records.length;
-    }
-    const group = this.pending.splice(0, take);
-    if (this.pending.length > 0) this.scheduleDrain();
-    if (group.length === 0) return;
-    if (this.failure !== undefined || this.closed) {
-      const err = this.failure ?? new LogClosedError(`log ${this.topic}-${this.partition} is closed`);
-      for (const a of group) a.reject(err);
-      return;
-    }
-    const now = this.options.clock.nowMs();
-    const accepted: { append: PendingAppend; info: AppendInfo }[] = [];
-    let buffers: Buffer[] = [];
-    let headers: BatchHeader[] = [];
-    let groupBytes = 0;
-    let epochsChanged = false;
+    const inFlight: Promise<void>[] = [];
+    const maxGroupBytes = this.options.maxGroupBytes ?? MAX_GROUP_BYTES;
+    let group = new AppendGroup();
     let next = this.logEndOffset;
-    /** Offset after the last original batch that a duplicate in this group is answered with. */
-    let duplicatesEnd = -1;
-    const writeGroup = async (): Promise<void> => {
-      if (buffers.length === 0) return;
-      await this.active.append(buffers, headers);
-      buffers = [];
-      headers = [];
-      groupBytes = 0;
+    let epochsChanged = false;
+    const now = this.options.clock.nowMs();
+    /** Taken from `pending` and not yet in a group: failed with the drain if a roll fails. */
+    let taken: PendingAppend | undefined;
+    const issue = async (): Promise<void> => {
+      if (group.appends.length === 0) return;
+      const issued = group;
+      group = new AppendGroup();
+      // A group of duplicates only writes nothing; it is answered once the writes before it completed.
+      let written = issued.buffers.length > 0 ? this.active.append(issued.buffers, issued.headers) : this.active.appendsApplied();
+      if (epochsChanged) {
+        // Rare (a new leader epoch): the checkpoint is written after the bytes
+        // it describes and before they are acknowledged.
+        epochsChanged = false;
+        written = written.then(() => this.persistEpochs());
+        inFlight.push(this.acknowledgeWhenWritten(issued, written, now));
+        await Promise.all(inFlight.splice(0));
+        return;
+      }
+      inFlight.push(this.acknowledgeWhenWritten(issued, written, now));
+      for (let i = 0; i < MAX_WRITES_IN_FLIGHT && inFlight.length >= MAX_WRITES_IN_FLIGHT; i++) await inFlight.shift();
     };
     try {
-      for (const append of group) {
+      for (let groups = 0; groups < MAX_GROUPS_PER_DRAIN && (this.pending.length > 0 || group.appends.length > 0); ) {
+        const append = this.pending[0];
+        if (append === undefined || (group.appends.length > 0 && group.bytes + append.records.length > maxGroupBytes)) {
+          await issue();
+          groups += 1;
+          continue;
+        }
+        this.pending.shift();
+        taken = append;
+        if (this.failure !== undefined || this.closed) {
+          append.reject(this.failure ?? new LogClosedError(`log ${this.topic}-${this.partition} is closed`));
+          continue;
+        }
         let info: AppendInfo;
         try {
-          // Checked and recorded before the next append of the group is looked at, so a retry in the same group is caught.
+          // Checked and recorded before the next append is looked at, so a retry in the same drain is caught.
           const duplicate = append.asLeader ? this.producers.checkLeaderAppend(append.records, append.batches) : undefined;
           if (duplicate !== undefined) {
-            accepted.push({ append, info: this.duplicateInfo(duplicate) });
-            duplicatesEnd = Math.max(duplicatesEnd, duplicate.lastOffset + 1);
+            group.accept(append, this.duplicateInfo(duplicate));
+            group.duplicatesEnd = Math.max(group.duplicatesEnd, duplicate.lastOffset + 1);
             continue;
           }
           info = this.assignOffsets(append, next, now);
@@ -424,36 +488,60 @@ export class PartitionLog {
           continue;
         }
         const active = this.active;
-        const segmentTooOld = !active.isEmpty && now - active.rollBaseTimestampMs > this.configValue.segmentMs;
-        if (segmentTooOld || !active.canAppend(groupBytes + append.records.length, info.lastOffset, this.configValue.segmentBytes)) {
-          await writeGroup();
+        const segmentTooOld = active.hasAppends && now - active.rollBaseTimestampMs > this.configValue.segmentMs;
+        if (segmentTooOld || !active.canAppend(group.bytes + append.records.length, info.lastOffset, this.configValue.segmentBytes)) {
+          await issue();
+          groups += 1;
+          // A roll fsyncs and closes the active segment: its writes must have completed.
+          await Promise.all(inFlight.splice(0));
+          if (this.failure !== undefined) {
+            append.reject(this.failure);
+            continue;
+          }
           await this.roll(info.firstOffset, now);
         }
         this.producers.apply(append.records, append.batches);
-        for (const h of append.batches) headers.push({ ...h, position: groupBytes + h.position });
-        buffers.push(append.records);
-        groupBytes += append.records.length;
+        group.add(append, info);
+        taken = undefined;
         epochsChanged = this.recordEpochs(append, info) || epochsChanged;
         next = info.lastOffset + 1;
-        accepted.push({ append, info });
-        this.unflushedMessages += info.recordCount;
       }
-      await writeGroup();
-      if (epochsChanged) await this.persistEpochs();
+      await issue();
     } catch (err) {
       this.fail(err, "append");
       // Settling twice is a no-op, so every append of the group is failed, handled or not.
-      for (const append of group) append.reject(this.failure);
+      taken?.reject(this.failure);
+      for (const append of group.appends) append.reject(this.failure);
+    }
+    await Promise.all(inFlight);
+    if (this.pending.length > 0) this.scheduleDrain();
+  }
+
+  /** Acknowledges `group` once `written` (which completes after every earlier group's write) settles; never rejects. */
+  private async acknowledgeWhenWritten(group: AppendGroup, written: Promise<void>, now: number): Promise<void> {
+    try {
+      await written;
+    } catch (err) {
+      this.fail(err, "append");
+      for (const append of group.appends) append.reject(this.failure);
       return;
     }
-    if (accepted.length === 0) return;
+    if (group.accepted.length === 0) return;
+    if (this.failure !== undefined) {
+      // An earlier group failed after this one's bytes were written: nothing more is acknowledged.
+      for (const append of group.appends) append.reject(this.failure);
+      return;
+    }
+    const endOffset = group.endOffset ?? this.logEndOffset;
+    // Counted once written, so the flush policy sees each group's records when deciding on it.
+    this.unflushedMessages += group.recordCount;
     // A duplicate is acknowledged no earlier than its original: once that is fsynced.
-    if (this.flushDue(now) || duplicatesEnd > this.flushed) {
+    if (this.flushDue(now) || group.duplicatesEnd > this.flushed) {
       // Acknowledged by the group-commit syncer once an fsync covers them; the
       // next group is written meanwhile.
       this.unflushedMessages = 0;
       this.lastFlushMs = now;
-      this.syncWaiters.push({ endOffset: next, acks: accepted.map(({ append, info }) => () => append.resolve(info)), rejects: accepted.map(({ append }) => append.reject) });
+      this.syncWaiters.push({ endOffset, acks: group.accepted.map(({ append, info }) => () => append.resolve(info)), rejects: group.accepted.map(({ append }) => append.reject) });
       this.startSyncer();
       // The log end moved before the fsync: followers may fetch these bytes
       // now, overlapping their round with this fsync (listeners see
@@ -464,7 +552,7 @@ export class PartitionLog {
     // Acknowledge on the next turn: the next group's write is issued first, so
     // producers validating their next batches overlap with it.
     setImmediate(() => {
-      for (const { append, info } of accepted) append.resolve(info);
+      for (const { append, info } of group.accepted) append.resolve(info);
       this.notifyAppend();
     });
   }

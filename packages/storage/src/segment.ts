@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BATCH_HEADER_BYTES } from "@samsa/protocol";
 import { checkBatch, type BatchHeader } from "./batch-validation.js";
@@ -64,6 +65,10 @@ export class LogSegment implements IndexHolder {
   private offsetIndex: OffsetIndex | undefined;
   private timeIndex: TimeIndex | undefined;
   private bytesSinceLastIndexEntry = 0;
+  /** Bytes of appends whose write is issued and not yet applied; sizeBytes excludes them. */
+  private bytesInFlight = 0;
+  /** The latest append's completion: appends apply in issue order. */
+  private appendTail: Promise<void> = Promise.resolve();
   /** Where the previous read ended, so sequential fetches skip the index lookup. */
   private lastReadEnd: { offset: number; position: number; generation: number; nextBatchBytes?: number } | undefined;
   private inFlightReads = 0;
@@ -123,27 +128,58 @@ export class LogSegment implements IndexHolder {
 
   // ---------------------------------------------------------------- appends
 
-  /** Whether a batch group of `bytes` ending at `lastOffset` fits without a roll. */
+  /** Whether a batch group of `bytes` ending at `lastOffset` fits without a roll (appends in flight count). */
   canAppend(bytes: number, lastOffset: number, segmentBytes: number): boolean {
     if (lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) return false;
-    if (this.isEmpty) return true;
-    if (this.sizeBytes + bytes > segmentBytes) return false;
+    if (!this.hasAppends) return true;
+    if (this.sizeBytes + this.bytesInFlight + bytes > segmentBytes) return false;
     return !(this.offsetIndex?.isFull ?? false) && !(this.timeIndex?.isFull ?? false);
+  }
+
+  /** Whether the segment holds batches or has writes in flight. */
+  get hasAppends(): boolean {
+    return this.sizeBytes + this.bytesInFlight > 0;
   }
 
   /**
    * Writes `buffers` (whole batches described by `batches`, positions relative
    * to the first buffer) at the end of the file and indexes them. Not durable
    * until `flush`.
+   *
+   * Appends may overlap: each writes at the end left by the previous one, and
+   * applies its size and index entries only after every earlier append has,
+   * so reads (bounded by sizeBytes and nextOffset) never see a batch whose
+   * bytes, or an earlier batch's bytes, are still being written. An append
+   * fails if an earlier one failed.
    */
-  async append(buffers: readonly Buffer[], batches: readonly BatchHeader[]): Promise<void> {
-    const start = this.sizeBytes;
-    await writeFully(this.log, buffers, start);
-    const offsetIndex = this.requireActiveIndex();
-    for (const b of batches) this.indexBatch(offsetIndex, this.timeIndex!, b.lastOffset, b.maxTimestamp, start + b.position, b.sizeBytes);
+  append(buffers: readonly Buffer[], batches: readonly BatchHeader[]): Promise<void> {
+    assert(batches.length > 0, "an append writes at least one batch");
+    const start = this.sizeBytes + this.bytesInFlight;
     const totalBytes = batches.reduce((sum, b) => sum + b.sizeBytes, 0);
-    this.sizeBytes = start + totalBytes;
-    this.nextOffset = batches[batches.length - 1]!.lastOffset + 1;
+    this.bytesInFlight += totalBytes;
+    const written = writeFully(this.log, buffers, start);
+    const previous = this.appendTail;
+    const applied = (async () => {
+      try {
+        await written;
+        await previous;
+      } finally {
+        this.bytesInFlight -= totalBytes;
+      }
+      const offsetIndex = this.requireActiveIndex();
+      for (const b of batches) this.indexBatch(offsetIndex, this.timeIndex!, b.lastOffset, b.maxTimestamp, start + b.position, b.sizeBytes);
+      this.sizeBytes = start + totalBytes;
+      this.nextOffset = batches[batches.length - 1]!.lastOffset + 1;
+    })();
+    this.appendTail = applied;
+    // The next append (or appendsApplied) awaits it; this keeps a failure nobody awaits yet from being unhandled.
+    applied.catch(() => undefined);
+    return applied;
+  }
+
+  /** Resolves once every append issued so far is applied; rejects if one failed. */
+  appendsApplied(): Promise<void> {
+    return this.appendTail;
   }
 
   private indexBatch(offsetIndex: OffsetIndex, timeIndex: TimeIndex, lastOffset: number, maxTimestamp: number, position: number, sizeBytes: number): void {

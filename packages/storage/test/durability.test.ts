@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KafkaStorageError } from "@samsa/storage";
 import { sizedBatch, splitBatches } from "./helpers/batches.js";
-import { FaultyFileSystem } from "./helpers/faulty-fs.js";
+import { FaultyFileSystem, seededRandom } from "./helpers/faulty-fs.js";
 import { openLog, openManager, recordingLogger, testConfig } from "./helpers/harness.js";
 
 describe("durability", () => {
@@ -64,6 +64,38 @@ describe("durability", () => {
     const rebooted = fs.crash();
     const reopened = await openLog(rebooted, testConfig());
     expect(reopened.logEndOffset).toBe(1);
+  });
+
+  it("with overlapping group writes, a failed write fails every later group, even one whose bytes landed first", async () => {
+    let laterLandedFirst = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const fs = new FaultyFileSystem(seededRandom(seed));
+      const tinyGroups = 64;
+      const log = await openLog(fs, testConfig(), undefined, undefined, undefined, undefined, tinyGroups);
+      await log.appendAsLeader(sizedBatch(1, 100), 0);
+      const appends = [sizedBatch(1, 100, 1), sizedBatch(1, 100, 2), sizedBatch(1, 100, 3)];
+      // Room for one batch: whichever write lands first takes it, the other fails with ENOSPC.
+      fs.faults.freeBytes = appends[0]!.length;
+      fs.faults.writeDelayMaxTicks = 3;
+      const outcomes = await Promise.all(appends.map((b) => log.appendAsLeader(b, 0).then(() => true, () => false)));
+      const firstFailure = outcomes.indexOf(false);
+      expect(firstFailure, `seed ${seed}`).toBeGreaterThanOrEqual(0);
+      expect(outcomes.slice(firstFailure).every((ok) => !ok), `seed ${seed}: ${outcomes}`).toBe(true);
+      expect(log.isFailed).toBe(true);
+      if (firstFailure === 0 && fs.fileBytes("/data/t-0/00000000000000000000.log").length > appends[0]!.length) laterLandedFirst += 1;
+      fs.faults.freeBytes = undefined;
+      fs.faults.writeDelayMaxTicks = undefined;
+      const reopened = await openLog(fs.crash(), testConfig());
+      // Every acknowledged append survives; beyond them at most a prefix of the
+      // failed ones (an fsync may have been under way when the failure hit), never one after a hole.
+      expect(reopened.logEndOffset, `seed ${seed}`).toBeGreaterThanOrEqual(1 + firstFailure);
+      const stored = splitBatches((await reopened.read(0, 1 << 20)).records);
+      expect(stored.length).toBe(reopened.logEndOffset);
+      for (let i = 1; i < stored.length; i++) expect(stored[i]!.bytes.subarray(12).equals(appends[i - 1]!.subarray(12)), `seed ${seed} batch ${i}`).toBe(true);
+      await reopened.close();
+    }
+    // The case that matters happened: a later group's bytes were on disk, yet it was not acknowledged.
+    expect(laterLandedFirst).toBeGreaterThan(0);
   });
 
   it("loops over short writes", async () => {

@@ -41,6 +41,10 @@ const relaxedConfig: LogConfig = { ...durableConfig, flushMessages: 4 };
 /** Read results a run keeps unreleased at most. */
 const MAX_HELD_READS = 8;
 const READ_POOL_BUFFER_BYTES = 4096;
+/** Small append groups, so bursts and in-flight appends overlap their writes (two at once)... */
+const GROUP_BYTES = 400;
+/** ... and delayed writes, so overlapping writes land in any order, a crash possibly between them. */
+const WRITE_DELAY_MAX_TICKS = 2;
 
 class Harness {
   model: ModelBatch[] = [];
@@ -119,7 +123,8 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
   // Small pooled buffers, so most reads of the run go through the pool and reuse each other's buffers.
   const readPool = new ReadBufferPool(READ_POOL_BUFFER_BYTES, 2, 0);
   let fs = new FaultyFileSystem(random);
-  const h = new Harness(fs, await openLog(fs, config, { cleanShutdown: false }, undefined, undefined, readPool));
+  fs.faults.writeDelayMaxTicks = WRITE_DELAY_MAX_TICKS;
+  const h = new Harness(fs, await openLog(fs, config, { cleanShutdown: false }, undefined, undefined, readPool, GROUP_BYTES));
   for (const op of ops) {
     switch (op.t) {
       case "append": {
@@ -187,10 +192,11 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
         }
         const flushedBeforeCrash = h.log.flushedOffset;
         fs = fs.crash({ tearLastPage: op.tear });
+        fs.faults.writeDelayMaxTicks = WRITE_DELAY_MAX_TICKS;
         await Promise.allSettled(settled);
         h.fs = fs;
         const recoveryPoint = op.useRecoveryPoint ? Math.min(h.checkpointedRecoveryPoint, flushedBeforeCrash) : 0;
-        h.log = await openLog(fs, config, { cleanShutdown: false, recoveryPoint, logStartOffset: h.logStart }, undefined, undefined, readPool);
+        h.log = await openLog(fs, config, { cleanShutdown: false, recoveryPoint, logStartOffset: h.logStart }, undefined, undefined, readPool, GROUP_BYTES);
         const actual = await h.readAll();
         const visible = h.visible();
         // The log is a prefix of (model, then in-flight appends in order) ...
@@ -208,7 +214,7 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
       }
       case "close": {
         await h.log.close();
-        h.log = await openLog(fs, config, { cleanShutdown: true, recoveryPoint: h.logEnd, logStartOffset: h.logStart }, undefined, undefined, readPool);
+        h.log = await openLog(fs, config, { cleanShutdown: true, recoveryPoint: h.logEnd, logStartOffset: h.logStart }, undefined, undefined, readPool, GROUP_BYTES);
         sameBatches(await h.readAll(), h.visible());
         break;
       }

@@ -20,6 +20,8 @@ export interface FaultOptions {
   failSyncs?: boolean;
   /** Bytes the disk can still take; writes beyond fail with ENOSPC after writing what fits. */
   freeBytes?: number;
+  /** Writes first wait a random 0..N event-loop turns, so overlapping writes land in any order. */
+  writeDelayMaxTicks?: number;
 }
 
 function fsError(code: string, message: string): Error {
@@ -149,6 +151,12 @@ export class FaultyFileSystem implements FileSystem {
       writev: async (buffers, position) => {
         check();
         if (readOnly) throw fsError("EBADF", "read-only handle");
+        const delayTicks = this.faults.writeDelayMaxTicks === undefined ? 0 : Math.floor(this.random() * (this.faults.writeDelayMaxTicks + 1));
+        if (delayTicks > 0) {
+          for (let i = 0; i < delayTicks; i++) await new Promise((resolve) => setImmediate(resolve));
+          // A crash meanwhile: this write never reached the device.
+          check();
+        }
         const all = Buffer.concat(buffers as Buffer[]);
         let n = all.length;
         if (this.faults.shortWrites && n > 1) n = 1 + Math.floor(this.random() * n);

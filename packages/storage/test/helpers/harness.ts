@@ -17,8 +17,12 @@ export function openLog(
   clock = new ManualClock(),
   logger: StorageLogger = silentLogger,
   readBufferPool?: ReadBufferPool,
+  maxGroupBytes?: number,
 ) {
-  return PartitionLog.open({ fs, dir: "/data/t-0", topic: "t", partition: 0, config, clock, logger, indexCache: new IndexCache(1 << 20), ...(readBufferPool !== undefined ? { readBufferPool } : {}) }, state);
+  return PartitionLog.open(
+    { fs, dir: "/data/t-0", topic: "t", partition: 0, config, clock, logger, indexCache: new IndexCache(1 << 20), ...(readBufferPool !== undefined ? { readBufferPool } : {}), ...(maxGroupBytes !== undefined ? { maxGroupBytes } : {}) },
+    state,
+  );
 }
 
 export function openManager(fs: FaultyFileSystem, defaults: LogConfig, clock = new ManualClock(), logger: StorageLogger = silentLogger) {
