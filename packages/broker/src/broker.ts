@@ -130,7 +130,11 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
           },
         })
       : null;
-    if (partitions) cleanups.push(() => partitions.close());
+    if (partitions) {
+      cleanups.push(() => partitions.close());
+      // Retention, compaction, flush.ms, delayed file deletion and producer-id expiry: the log manager's timer.
+      partitions.startBackgroundTasks();
+    }
     const controller = lateControllerApi(() => node?.controllerClient ?? null);
     const replicationFactory = options.replication ?? ((deps: ReplicationDependencies) => new BrokerReplication(deps));
     let replication: BrokerReplication | undefined;

@@ -45,8 +45,10 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** log.retention.check.interval.ms: how often tick() applies retention. */
   retentionCheckIntervalMs?: number;
-  /** How often tick() looks for compactable logs. */
+  /** log.cleaner.backoff.ms: how often tick() looks for compactable logs. */
   compactionCheckIntervalMs?: number;
+  /** log.cleaner.enable: false leaves compacted logs uncompacted (default true). */
+  compactionEnabled?: boolean;
   /** Period of the real timer started by startBackgroundTasks(). */
   tickIntervalMs?: number;
   /** Bound on keys held by one compaction pass. */
@@ -301,7 +303,7 @@ export class LogManager {
       this.lastRetentionMs = nowMs;
       for (const log of logs) await this.background(log, "retention", () => log.enforceRetention(nowMs));
     }
-    if (nowMs - this.lastCompactionMs >= (this.options.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS)) {
+    if (this.options.compactionEnabled !== false && nowMs - this.lastCompactionMs >= (this.options.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS)) {
       this.lastCompactionMs = nowMs;
       for (const log of logs) if (isCompacted(log.config)) await this.background(log, "compaction", () => this.cleaner.clean(log, nowMs));
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RecordBatchView, iterateRecords } from "@samsa/protocol";
-import { LogCleaner, type PartitionLog } from "@samsa/storage";
+import { RecordBatchView, buildRecordBatch, iterateRecords } from "@samsa/protocol";
+import { LogCleaner, LogManager, type PartitionLog } from "@samsa/storage";
 import { buildBatch, splitBatches } from "./helpers/batches.js";
 import { FaultyFileSystem } from "./helpers/faulty-fs.js";
 import { ManualClock, openLog, openManager, testConfig } from "./helpers/harness.js";
@@ -17,6 +17,19 @@ async function readAllRecords(log: PartitionLog) {
         if (rec.offset >= offset) out.push({ offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null });
       }
     }
+    offset = r.nextOffset;
+  }
+  return out;
+}
+
+/** [base, last] of every batch, read across segments. */
+async function batchRanges(log: PartitionLog): Promise<number[][]> {
+  const out: number[][] = [];
+  let offset = log.logStartOffset;
+  for (let guard = 0; guard < 1000 && offset < log.logEndOffset; guard++) {
+    const r = await log.read(offset, 1 << 20);
+    if (r.records.length === 0) break;
+    for (const b of splitBatches(r.records)) out.push([b.baseOffset, b.lastOffset]);
     offset = r.nextOffset;
   }
   return out;
@@ -69,6 +82,42 @@ describe("log compaction", () => {
     expect([...iterateRecords(new RecordBatchView(first!.bytes))].map((r) => r.offset)).toEqual([0, 1]);
   });
 
+  it("keeps an active producer's latest batch, empty if every record is superseded, so its sequence state rebuilds from the log", async () => {
+    const fs = new FaultyFileSystem();
+    const clock = new ManualClock(100_000);
+    const config = testConfig({ cleanupPolicy: "compact", segmentBytes: 4000, deleteRetentionMs: 10_000, retentionMs: -1 });
+    const log = await openLog(fs, config, { cleanShutdown: false }, clock);
+    const pid = 42;
+    const timestamp = 100_000;
+    await log.appendAsLeader(buildRecordBatch({ records: [{ key: "a", value: "p0" }, { key: "b", value: "p1" }], producerId: pid, producerEpoch: 0, baseSequence: 0, timestamp }), 0);
+    await log.appendAsLeader(buildRecordBatch({ records: [{ key: "c", value: "p2" }], producerId: pid, producerEpoch: 0, baseSequence: 2, timestamp }), 0);
+    // A non-idempotent producer supersedes every record of both batches.
+    await log.appendAsLeader(buildBatch([{ key: "a", value: "x", timestamp }, { key: "b", value: "x", timestamp }, { key: "c", value: "x", timestamp }]), 0);
+    await log.forceRoll();
+    await new LogCleaner().clean(log, 101_000);
+
+    const batches = splitBatches((await log.read(0, 1 << 20)).records);
+    expect(batches.map((b) => [b.baseOffset, b.lastOffset])).toEqual([[2, 2], [3, 5]]);
+    const empty = new RecordBatchView(batches[0]!.bytes);
+    expect(batches[0]!.crcValid).toBe(true);
+    expect([empty.recordsCount, empty.producerId, empty.producerEpoch, empty.baseSequence, empty.maxTimestamp]).toEqual([0, pid, 0, 2, timestamp]);
+    // A consumer at the empty batch is sent it and steps past it.
+    expect((await log.read(2, 1 << 20)).nextOffset).toBe(6);
+
+    // With no snapshot, the producer's state comes back from the log alone: its retry is still a duplicate.
+    for (const path of fs.paths()) if (path.endsWith(".snapshot")) await fs.unlink(path);
+    const reopened = await openLog(fs.crash(), config, { cleanShutdown: false, recoveryPoint: 0 }, clock);
+    expect(reopened.producerEntry(pid)?.lastSequence).toBe(2);
+    expect(await reopened.appendAsLeader(buildRecordBatch({ records: [{ key: "c", value: "p2" }], producerId: pid, producerEpoch: 0, baseSequence: 2, timestamp }), 0)).toMatchObject({ firstOffset: 2, duplicate: true });
+    expect((await reopened.appendAsLeader(buildRecordBatch({ records: [{ key: "d", value: "p3" }], producerId: pid, producerEpoch: 0, baseSequence: 3, timestamp }), 0)).firstOffset).toBe(6);
+
+    // Once the producer has a later batch, the next pass drops the empty one.
+    await reopened.forceRoll();
+    await new LogCleaner().clean(reopened, 102_000);
+    expect(await batchRanges(reopened)).toEqual([[3, 5], [6, 6]]);
+    await reopened.close();
+  });
+
   it("leaves records younger than min.compaction.lag.ms and the active segment alone", async () => {
     const fs = new FaultyFileSystem();
     const log = await openLog(fs, { ...compacted, minCompactionLagMs: 50_000 });
@@ -96,6 +145,18 @@ describe("log compaction", () => {
     const reopened = again.getLog("__consumer_offsets", 0)!;
     expect((await readAllRecords(reopened)).map((r) => r.value)).toEqual(["v9", "v10", "v11"]);
     expect(rebooted.paths().some((p) => p.endsWith(".swap"))).toBe(false);
+  });
+
+  it("leaves compacted logs alone when the manager's compaction is disabled (log.cleaner.enable=false)", async () => {
+    const fs = new FaultyFileSystem();
+    const clock = new ManualClock(100_000);
+    const manager = await LogManager.open({ logDirs: ["/data"], nodeId: 1, clusterId: "c1", fs, clock, defaults: compacted, compactionEnabled: false });
+    const log = await manager.createLog("kept", 0, compacted);
+    for (let i = 0; i < 6; i++) await log.appendAsLeader(buildBatch([{ key: `k${i % 3}`, value: `v${i}`, timestamp: 100_000 }]), 0);
+    await log.forceRoll();
+    await manager.tick(200_000);
+    expect((await readAllRecords(log)).map((r) => r.value)).toEqual(["v0", "v1", "v2", "v3", "v4", "v5"]);
+    await manager.close();
   });
 
   it("runs alongside appends without losing or reordering any", async () => {

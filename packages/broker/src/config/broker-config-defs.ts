@@ -78,6 +78,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   { name: "log.index.interval.bytes", type: "int", default: 4096, validator: atLeast(0), doc: "Bytes between offset index entries.", dynamic: true },
   { name: "log.cleanup.policy", type: "list", default: ["delete"], validator: oneOf("delete", "compact"), doc: "Default cleanup policy of topics.", dynamic: true },
   { name: "log.cleaner.enable", type: "boolean", default: true, doc: "Run the log cleaner for compacted topics." },
+  { name: "log.cleaner.backoff.ms", type: "long", default: 15000, validator: atLeast(0), doc: "How often compacted logs are checked for cleaning." },
   { name: "log.cleaner.delete.retention.ms", type: "long", default: 86400000, validator: atLeast(0), doc: "How long tombstones are kept in compacted topics.", dynamic: true },
   { name: "log.cleaner.min.compaction.lag.ms", type: "long", default: 0, validator: atLeast(0), doc: "Minimum age of a record before compaction.", dynamic: true },
   { name: "log.cleaner.max.compaction.lag.ms", type: "long", default: LONG_MAX, validator: atLeast(1), doc: "Maximum age of an uncompacted record.", dynamic: true },

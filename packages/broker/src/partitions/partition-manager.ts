@@ -142,6 +142,8 @@ export class PartitionManager {
       logger: logger.child({ component: "storage" }),
       configForTopic: options.configForTopic,
       retentionCheckIntervalMs: config.values.get("log.retention.check.interval.ms") as number,
+      compactionCheckIntervalMs: config.values.get("log.cleaner.backoff.ms") as number,
+      compactionEnabled: config.values.get("log.cleaner.enable") as boolean,
       producerIdExpirationMs: config.values.get("producer.id.expiration.ms") as number,
       producerIdExpirationCheckIntervalMs: config.values.get("producer.id.expiration.check.interval.ms") as number,
     });

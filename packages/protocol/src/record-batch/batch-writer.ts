@@ -124,6 +124,48 @@ export function buildRecordBatch(input: RecordBatchInput): Buffer {
   return batch;
 }
 
+/** What an empty batch keeps of the batch it replaces. */
+export interface EmptyRecordBatchInput {
+  baseOffset: number;
+  lastOffsetDelta: number;
+  partitionLeaderEpoch: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  transactional?: boolean;
+  logAppendTime?: boolean;
+}
+
+/**
+ * A batch header with no records (magic 2, uncompressed), as Kafka's cleaner
+ * writes when compaction removes every record of an active producer's last
+ * batch: its offsets, producer id, epoch and sequence range survive, so the
+ * producer's state can be rebuilt from the log and consumers step past it.
+ */
+export function buildEmptyRecordBatch(input: EmptyRecordBatchInput): Buffer {
+  if (!(Number.isInteger(input.lastOffsetDelta) && input.lastOffsetDelta >= 0)) throw new RangeError(`lastOffsetDelta ${input.lastOffsetDelta} must be a non-negative integer`);
+  let attributes: number = Compression.none;
+  if (input.logAppendTime) attributes |= BatchAttribute.logAppendTime;
+  if (input.transactional) attributes |= BatchAttribute.transactional;
+  const batch = Buffer.alloc(BATCH_HEADER_BYTES);
+  writeInt64(batch, BatchField.baseOffset, input.baseOffset);
+  batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD_BYTES, BatchField.batchLength);
+  batch.writeInt32BE(input.partitionLeaderEpoch, BatchField.partitionLeaderEpoch);
+  batch.writeInt8(CURRENT_MAGIC, BatchField.magic);
+  batch.writeInt16BE(attributes, BatchField.attributes);
+  batch.writeInt32BE(input.lastOffsetDelta, BatchField.lastOffsetDelta);
+  writeInt64(batch, BatchField.baseTimestamp, input.baseTimestamp);
+  writeInt64(batch, BatchField.maxTimestamp, input.maxTimestamp);
+  writeInt64(batch, BatchField.producerId, input.producerId);
+  batch.writeInt16BE(input.producerEpoch, BatchField.producerEpoch);
+  batch.writeInt32BE(input.baseSequence, BatchField.baseSequence);
+  batch.writeInt32BE(0, BatchField.recordsCount);
+  new RecordBatchView(batch).writeCrc();
+  return batch;
+}
+
 function writeRecord(w: Writer, rec: PreparedRecord, baseTimestamp: number): void {
   const timestampDelta = rec.timestamp - baseTimestamp;
   let size = 1 + varlongSize(timestampDelta) + varlongSize(rec.offsetDelta) + bytesSize(rec.key) + bytesSize(rec.value);

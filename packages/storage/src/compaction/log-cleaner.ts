@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { RecordBatchView, buildRecordBatch, iterateRecords, type KafkaRecord } from "@samsa/protocol";
+import { RecordBatchView, buildEmptyRecordBatch, buildRecordBatch, iterateRecords, type KafkaRecord } from "@samsa/protocol";
 import { writeFully } from "../fs/file-io.js";
 import { hasErrorCode } from "../fs/file-system.js";
 import { CLEANED_SUFFIX, LOG_SUFFIX, OFFSET_INDEX_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from "../format/file-names.js";
@@ -59,17 +59,18 @@ export class LogCleaner {
 
     const { keys, segments } = await this.buildKeyMap(candidates);
     const tombstoneHorizonMs = nowMs - config.deleteRetentionMs;
+    const producersLastBatches = log.lastBatchOffsetsOfProducers();
     for (const segment of segments) {
       if (!segment.acquire()) continue;
-      let cleaned: { bytes: Buffer[]; removed: number; sizeBefore: number } | undefined;
+      let cleaned: { bytes: Buffer[]; removed: number; changed: boolean; sizeBefore: number } | undefined;
       try {
-        cleaned = await cleanSegment(segment, keys, tombstoneHorizonMs);
+        cleaned = await cleanSegment(segment, keys, tombstoneHorizonMs, producersLastBatches);
       } finally {
         segment.release();
       }
       result.segmentsScanned += 1;
       result.bytesBefore += cleaned.sizeBefore;
-      if (cleaned.removed === 0) {
+      if (!cleaned.changed) {
         result.bytesAfter += cleaned.sizeBefore;
         continue;
       }
@@ -196,12 +197,21 @@ function* recordsOf(batchBytes: Buffer): Generator<KafkaRecord> {
  * The segment's batches with superseded records and expired tombstones
  * removed. Batches that lose nothing are kept byte for byte; others are
  * rebuilt with the same base offset, producer fields and compression, so
- * surviving records keep their offsets.
+ * surviving records keep their offsets. A batch that loses every record goes,
+ * unless it is the latest batch of a producer the partition remembers
+ * (`producersLastBatches`: producer id -> that batch's last offset): that one
+ * stays as an empty batch, keeping its offsets and sequence range.
  */
-async function cleanSegment(segment: LogSegment, keys: Map<string, number>, tombstoneHorizonMs: number): Promise<{ bytes: Buffer[]; removed: number; sizeBefore: number }> {
+async function cleanSegment(
+  segment: LogSegment,
+  keys: Map<string, number>,
+  tombstoneHorizonMs: number,
+  producersLastBatches: ReadonlyMap<number, number>,
+): Promise<{ bytes: Buffer[]; removed: number; changed: boolean; sizeBefore: number }> {
   const out: Buffer[] = [];
   let removed = 0;
   const sizeBefore = segment.sizeBytes;
+  let keptBytes = 0;
   await segment.scan(0, true, (header, bytes) => {
     const view = new RecordBatchView(bytes);
     if (view.isControl) {
@@ -209,13 +219,14 @@ async function cleanSegment(segment: LogSegment, keys: Map<string, number>, tomb
       return true;
     }
     const records = [...iterateRecords(view)];
+    const lastOfItsProducer = view.producerId >= 0 && producersLastBatches.get(view.producerId) === header.lastOffset;
     const kept = records.filter((r) => {
       if (r.key === null) return true;
       if (keys.get(r.key.toString("latin1")) !== r.offset) return false;
       return r.value !== null || header.maxTimestamp >= tombstoneHorizonMs;
     });
     removed += records.length - kept.length;
-    if (kept.length === records.length) out.push(Buffer.from(bytes));
+    if (kept.length === records.length && (kept.length > 0 || lastOfItsProducer)) out.push(Buffer.from(bytes));
     else if (kept.length > 0) {
       out.push(
         buildRecordBatch({
@@ -232,8 +243,25 @@ async function cleanSegment(segment: LogSegment, keys: Map<string, number>, tomb
           lastOffsetDelta: view.lastOffsetDelta,
         }),
       );
+    } else if (lastOfItsProducer) {
+      out.push(
+        buildEmptyRecordBatch({
+          baseOffset: view.baseOffset,
+          lastOffsetDelta: view.lastOffsetDelta,
+          partitionLeaderEpoch: view.partitionLeaderEpoch,
+          baseTimestamp: view.baseTimestamp,
+          maxTimestamp: view.maxTimestamp,
+          producerId: view.producerId,
+          producerEpoch: view.producerEpoch,
+          baseSequence: view.baseSequence,
+          transactional: view.isTransactional,
+          logAppendTime: view.isLogAppendTime,
+        }),
+      );
     }
     return true;
   }, segment.sizeBytes);
-  return { bytes: out, removed, sizeBefore };
+  for (const b of out) keptBytes += b.length;
+  // Also changed when only empty batches of forgotten producers went (no record removed).
+  return { bytes: out, removed, changed: keptBytes !== sizeBefore, sizeBefore };
 }
