@@ -159,6 +159,31 @@ describe("log compaction", () => {
     await manager.close();
   });
 
+  it("cleans again only past min.cleanable.dirty.ratio, or when dirty records are older than max.compaction.lag.ms", async () => {
+    const fs = new FaultyFileSystem();
+    const clock = new ManualClock(100_000);
+    const config = testConfig({ cleanupPolicy: "compact", segmentBytes: 400, deleteRetentionMs: 86_400_000, retentionMs: -1 });
+    const log = await openLog(fs, config, { cleanShutdown: false }, clock);
+    const cleaner = new LogCleaner();
+    for (let i = 0; i < 12; i++) await log.appendAsLeader(buildBatch([{ key: `k${i}`, value: `v${i}`, timestamp: 100_000 }]), 0);
+    await log.forceRoll();
+    // First pass: everything is dirty. Nothing is superseded, so nothing is rewritten.
+    expect((await cleaner.clean(log, 101_000)).segmentsScanned).toBeGreaterThan(0);
+    // One superseding record: a small dirty share, below the default ratio of 0.5.
+    await log.appendAsLeader(buildBatch([{ key: "k0", value: "new", timestamp: 100_000 }]), 0);
+    await log.forceRoll();
+    expect(await cleaner.clean(log, 102_000)).toMatchObject({ segmentsScanned: 0, recordsRemoved: 0 });
+    // A ratio of 0 cleans it.
+    log.updateConfig({ ...config, minCleanableDirtyRatio: 0 });
+    expect((await cleaner.clean(log, 103_000)).recordsRemoved).toBe(1);
+    // Below the ratio again, but the dirty records are older than max.compaction.lag.ms.
+    await log.appendAsLeader(buildBatch([{ key: "k1", value: "new", timestamp: 100_000 }]), 0);
+    await log.forceRoll();
+    log.updateConfig({ ...config, maxCompactionLagMs: 60_000 });
+    expect(await cleaner.clean(log, 150_000)).toMatchObject({ segmentsScanned: 0 });
+    expect((await cleaner.clean(log, 170_000)).recordsRemoved).toBe(1);
+  });
+
   it("runs alongside appends without losing or reordering any", async () => {
     const fs = new FaultyFileSystem();
     const log = await openLog(fs, compacted);

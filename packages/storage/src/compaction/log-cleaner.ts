@@ -3,6 +3,7 @@ import { RecordBatchView, buildEmptyRecordBatch, buildRecordBatch, iterateRecord
 import { writeFully } from "../fs/file-io.js";
 import { hasErrorCode } from "../fs/file-system.js";
 import { CLEANED_SUFFIX, LOG_SUFFIX, OFFSET_INDEX_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from "../format/file-names.js";
+import type { LogConfig } from "../config/log-config.js";
 import type { PartitionLog } from "../partition-log.js";
 import { LogSegment } from "../segment.js";
 
@@ -53,9 +54,7 @@ export class LogCleaner {
     const candidates = await this.cleanableSegments(log, nowMs);
     if (candidates.length === 0) return result;
     const previous = this.state.get(log);
-    const end = candidates[candidates.length - 1]!.nextOffset;
-    // Nothing new to compact and no tombstone can have expired since the last pass.
-    if (previous !== undefined && previous.cleanedUpTo >= end && nowMs - previous.lastPassMs < config.deleteRetentionMs) return result;
+    if (previous !== undefined && !(await this.due(candidates, previous, config, nowMs))) return result;
 
     const { keys, segments } = await this.buildKeyMap(candidates);
     const tombstoneHorizonMs = nowMs - config.deleteRetentionMs;
@@ -85,6 +84,31 @@ export class LogCleaner {
       log.logger.info({ topic: log.topic, partition: log.partition, ...result }, "compacted log");
     }
     return result;
+  }
+
+  /**
+   * Whether a pass is due, as Kafka's cleaner decides: the dirty share of the
+   * compactable bytes (those after the last pass's end) has reached
+   * min.cleanable.dirty.ratio, or the first dirty segment's newest record is
+   * older than max.compaction.lag.ms, or a tombstone may have expired since
+   * the last pass.
+   */
+  private async due(candidates: readonly LogSegment[], previous: CleanerState, config: LogConfig, nowMs: number): Promise<boolean> {
+    if (nowMs - previous.lastPassMs >= config.deleteRetentionMs) return true;
+    let cleanBytes = 0;
+    let dirtyBytes = 0;
+    let oldestDirtyMs = Number.POSITIVE_INFINITY;
+    for (const segment of candidates) {
+      if (segment.nextOffset <= previous.cleanedUpTo) {
+        cleanBytes += segment.sizeBytes;
+        continue;
+      }
+      dirtyBytes += segment.sizeBytes;
+      if (oldestDirtyMs === Number.POSITIVE_INFINITY) oldestDirtyMs = await segment.largestTimestamp();
+    }
+    if (dirtyBytes === 0) return false;
+    if (oldestDirtyMs >= 0 && nowMs - oldestDirtyMs > config.maxCompactionLagMs) return true;
+    return dirtyBytes / (cleanBytes + dirtyBytes) >= config.minCleanableDirtyRatio;
   }
 
   /** Inactive segments, oldest first, up to the first one younger than min.compaction.lag.ms. */

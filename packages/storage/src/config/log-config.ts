@@ -20,6 +20,10 @@ export interface LogConfig {
   deleteRetentionMs: number;
   /** min.compaction.lag.ms: records younger than this are not compacted. */
   minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a segment whose records are older than this is compacted even below the dirty ratio. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: compact once this share of the compactable bytes is not yet compacted (0-1). */
+  minCleanableDirtyRatio: number;
   /** max.message.bytes: largest batch (including its 12-byte log overhead... as Kafka counts it, the batch size). */
   maxMessageBytes: number;
   /** index.interval.bytes: log bytes between offset-index entries. */
@@ -53,6 +57,8 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   cleanupPolicy: "delete",
   deleteRetentionMs: DAY_MS,
   minCompactionLagMs: 0,
+  maxCompactionLagMs: NEVER,
+  minCleanableDirtyRatio: 0.5,
   maxMessageBytes: 1048588,
   indexIntervalBytes: 4096,
   segmentIndexBytes: 10 * 1024 * 1024,
@@ -106,6 +112,10 @@ export function validateLogConfig(config: LogConfig): void {
     throw new InvalidLogConfigError("message.timestamp.type", `must be CreateTime or LogAppendTime, got ${config.messageTimestampType}`);
   }
   requireInt("file.delete.delay.ms", config.fileDeleteDelayMs, 0);
+  requireInt("max.compaction.lag.ms", config.maxCompactionLagMs, 1);
+  if (!(config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1)) {
+    throw new InvalidLogConfigError("min.cleanable.dirty.ratio", `must be between 0 and 1, got ${config.minCleanableDirtyRatio}`);
+  }
 }
 
 /** Kafka config name → LogConfig field. */
@@ -117,6 +127,8 @@ export const LOG_CONFIG_NAMES: Readonly<Record<string, keyof LogConfig>> = Objec
   "cleanup.policy": "cleanupPolicy",
   "delete.retention.ms": "deleteRetentionMs",
   "min.compaction.lag.ms": "minCompactionLagMs",
+  "max.compaction.lag.ms": "maxCompactionLagMs",
+  "min.cleanable.dirty.ratio": "minCleanableDirtyRatio",
   "max.message.bytes": "maxMessageBytes",
   "index.interval.bytes": "indexIntervalBytes",
   "segment.index.bytes": "segmentIndexBytes",
@@ -133,6 +145,12 @@ function toNumber(name: string, raw: string | number | bigint): number {
   if (!/^-?\d+$/.test(text)) throw new InvalidLogConfigError(name, `not an integer: ${text}`);
   const big = BigInt(text);
   return big > BigInt(NEVER) ? NEVER : Number(big);
+}
+
+function toRatio(name: string, raw: string | number): number {
+  const value = typeof raw === "number" ? raw : Number(String(raw).trim());
+  if (!Number.isFinite(value)) throw new InvalidLogConfigError(name, `not a number: ${String(raw)}`);
+  return value;
 }
 
 function toCleanupPolicy(raw: unknown): CleanupPolicy {
@@ -162,6 +180,7 @@ export function logConfigFromTopicConfigs(
     if (field === undefined || raw === undefined) continue;
     if (field === "cleanupPolicy") out.cleanupPolicy = toCleanupPolicy(raw);
     else if (field === "messageTimestampType") out.messageTimestampType = String(raw) as TimestampType;
+    else if (field === "minCleanableDirtyRatio") out.minCleanableDirtyRatio = toRatio(name, raw as string | number);
     else out[field] = toNumber(name, raw as string | number | bigint);
   }
   validateLogConfig(out);
