@@ -20,4 +20,16 @@ describe("FetchPurgatory", () => {
     cancelConsumer();
     expect(purgatory.watchedKeys).toBe(0);
   });
+
+  it("makes only follower fetches answer now when the log start moved", () => {
+    const purgatory = new FetchPurgatory();
+    const woken: string[] = [];
+    purgatory.watch(["t-0"], (answerNow) => woken.push(`consumer ${answerNow}`));
+    purgatory.watch(["t-0"], (answerNow) => woken.push(`follower ${answerNow}`), true);
+    purgatory.notifyLogStartMoved("t-0");
+    expect(woken).toEqual(["follower true"]);
+    purgatory.notifyWritten("t-0");
+    purgatory.notify("t-0");
+    expect(woken).toEqual(["follower true", "follower false", "consumer false", "follower false"]);
+  });
 });

@@ -48,7 +48,11 @@ async function deletePartitionRecords(ctx: RequestContext, topic: string, partit
   const replication = ctx.broker.replication?.manager;
   let lowWatermarkAtDeletion = INVALID_LOW_WATERMARK;
   try {
-    if (target > log.logStartOffset) await log.deleteRecordsBefore(target);
+    if (target > log.logStartOffset) {
+      await log.deleteRecordsBefore(target);
+      // Followers parked in a fetch learn the new log start now, not at replica.fetch.wait.max.ms.
+      ctx.broker.partitions.purgatory.notifyLogStartMoved(partition.key);
+    }
     if (!replication) return { partitionIndex, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
     lowWatermarkAtDeletion = replication.lowWatermark(topic, partitionIndex);
     const lowWatermark = await replication.waitForLowWatermark(topic, partitionIndex, target, timeoutMs);

@@ -209,7 +209,7 @@ function longPoll(ctx: RequestContext, request: FetchRequest, version: number, k
     signal.addEventListener("abort", onAbort, { once: true });
     // A follower reads up to the log end, so it is woken as soon as the leader wrote (before its fsync).
     const isFollowerFetch = Math.max(request.replicaId ?? -1, request.replicaState?.replicaId ?? -1) >= 0;
-    const cancelWatch = purgatory.watch(keys, () => finish(false), isFollowerFetch);
+    const cancelWatch = purgatory.watch(keys, (answerNow) => finish(answerNow), isFollowerFetch);
     const done = () => {
       finished = true;
       clearTimeout(timer);

@@ -66,3 +66,10 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
   }
   throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${String(last)})`);
 }
+
+/** Overrides the three-process cluster tests share: quick failure detection, no auto-created topics. */
+export const QUICK_CLUSTER_OVERRIDES = Object.freeze({
+  "broker.session.timeout.ms": 3_000,
+  "broker.heartbeat.interval.ms": 500,
+  "auto.create.topics.enable": false,
+});

@@ -8,7 +8,7 @@ import { startClusterProcesses, type ClusterProcesses } from "@samsa/testkit";
 import type { BrokerConnection } from "@samsa/client";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterView, waitFor } from "./cluster-client.js";
+import { QUICK_CLUSTER_OVERRIDES, clusterView, waitFor } from "./cluster-client.js";
 import { createAssignedTopic, deleteRecordsOf, listOffsetsOf, openConnection, partitionState, type PartitionState } from "./leadership-requests.js";
 
 const TOPIC = "delete-records";
@@ -45,9 +45,7 @@ describe("DeleteRecords on a three-node cluster", () => {
     cluster = await startClusterProcesses({
       nodes: 3,
       overrides: {
-        "broker.session.timeout.ms": 3_000,
-        "broker.heartbeat.interval.ms": 500,
-        "auto.create.topics.enable": false,
+        ...QUICK_CLUSTER_OVERRIDES,
         "num.replica.fetchers": 2,
         "replica.fetch.wait.max.ms": 200,
         "replica.fetch.max.bytes": 4096,

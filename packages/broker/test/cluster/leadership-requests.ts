@@ -63,8 +63,8 @@ export async function offsetForLeaderEpochOf(conn: BrokerConnection, topic: stri
   return res.topics[0]!.partitions[0]!;
 }
 
-export async function deleteRecordsOf(conn: BrokerConnection, topic: string, partition: number, offset: number) {
-  const res = await conn.call(deleteRecordsApi, { topics: [{ name: topic, partitions: [{ partitionIndex: partition, offset }] }], timeoutMs: 5_000 });
+export async function deleteRecordsOf(conn: BrokerConnection, topic: string, partition: number, offset: number, timeoutMs = 5_000) {
+  const res = await conn.call(deleteRecordsApi, { topics: [{ name: topic, partitions: [{ partitionIndex: partition, offset }] }], timeoutMs });
   return res.topics[0]!.partitions[0]!;
 }
 
