@@ -13,14 +13,14 @@
 // --profile runs each broker under `node --cpu-prof` (one broker process for
 // the produce phase, a restarted one on the same data for the consume phase)
 // and prints the top self-time functions of each profile.
-import { execFileSync, spawn } from "node:child_process";
-import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { formatTop, perRecordFunctionsIn, topSelfTime } from "./cpuprofile-top.mjs";
+import { benchWorkspace, lastJsonLine, parsePolicies, positive, processCpuMs, round, runNode } from "./lib/bench-support.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "packages/cli/dist/main.js");
@@ -28,7 +28,6 @@ const MIB = 1024 * 1024;
 const BROKER_START_TIMEOUT_MS = 20_000;
 const CHILD_TIMEOUT_MS = 60_000;
 const BASELINE_CHUNK_BYTES = MIB;
-const CLOCK_TICKS_PER_SEC = clockTicks();
 /** Kafka's "never" for log.flush.interval.messages (Long.MAX_VALUE). */
 const FLUSH_NEVER = "9223372036854775807";
 
@@ -52,46 +51,13 @@ const { values: opts } = parseArgs({
 const records = positive(opts.records, "records");
 const recordSize = positive(opts["record-size"], "record-size");
 const totalBytes = records * recordSize;
-const policies = opts.policies.split(",").map((p) => {
-  if (!(p in POLICIES)) throw new Error(`unknown policy '${p}' (${Object.keys(POLICIES).join(", ")})`);
-  return p;
-});
+const policies = parsePolicies(opts.policies, POLICIES);
 
-function positive(text, name) {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got '${text}'`);
-  return n;
-}
+const { workDir, children } = benchWorkspace("samsa-bench-");
 
-const workDir = mkdtempSync(join(tmpdir(), "samsa-bench-"));
-const children = new Set();
-process.on("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-  rmSync(workDir, { recursive: true, force: true });
-});
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+const run = (args, { timeoutMs = CHILD_TIMEOUT_MS, nodeArgs = [] } = {}) => runNode(children, args, { timeoutMs, nodeArgs });
 
 // ------------------------------------------------------------------ helpers
-
-function clockTicks() {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** User + system CPU time of a process so far (Linux /proc), or NaN where unavailable. */
-function processCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return NaN;
-  }
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -100,25 +66,6 @@ function freePort() {
     s.listen(0, "127.0.0.1", () => {
       const { port } = s.address();
       s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs a child to completion (bounded), resolving with its stdout; rejects on a non-zero exit. */
-function run(args, { timeoutMs = CHILD_TIMEOUT_MS, nodeArgs = [] } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    children.add(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${args.slice(0, 3).join(" ")} exited with ${code ?? signal}\n${stderr}${stdout}`));
     });
   });
 }
@@ -169,12 +116,6 @@ async function startBroker({ dataDir, overrides, profileDir, port }) {
       if (status !== 0) throw new Error(`broker exited with ${status}: ${stderr}`);
     },
   };
-}
-
-function lastJsonLine(stdout) {
-  const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
-  if (!line) throw new Error(`no JSON summary in output:\n${stdout}`);
-  return JSON.parse(line);
 }
 
 // ---------------------------------------------------------------- baselines
@@ -242,10 +183,6 @@ function fileBaseline(bytes, fsyncEveryBytes) {
   closeSync(fd);
   rmSync(path);
   return { mbPerSec: round(bytes / MIB / (ms / 1000)), elapsedMs: Math.round(ms) };
-}
-
-function round(n) {
-  return Math.round(n * 100) / 100;
 }
 
 // ------------------------------------------------------------------- broker

@@ -12,13 +12,13 @@
 //   npm run bench:replication            # builds first
 //   node scripts/bench-replication.mjs --records 100000 [--record-size 1024] \
 //     [--partitions 3] [--policies fsync,relaxed] [--json]
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startBrokerProcess, startClusterProcesses } from "../packages/testkit/dist/index.js";
+import { benchWorkspace, lastJsonLine as lastJson, parsePolicies, positive, processCpuMs, round, runNode } from "./lib/bench-support.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "packages/cli/dist/main.js");
@@ -35,7 +35,6 @@ const MIN_INSYNC_REPLICAS = 2;
 const TARGET_RATIO = 1 / 3;
 /** Target: p99 produce latency (ms) of acks=all RF=3 at half its unthrottled rate. */
 const TARGET_P99_MS = 50;
-const CLOCK_TICKS_PER_SEC = clockTicks();
 /** Kafka's "never" for log.flush.interval.messages (Long.MAX_VALUE). */
 const FLUSH_NEVER = "9223372036854775807";
 
@@ -61,46 +60,16 @@ const records = positive(opts.records, "records");
 const halfLoadRecords = opts["half-load-records"] === undefined ? 3 * records : positive(opts["half-load-records"], "half-load-records");
 const recordSize = positive(opts["record-size"], "record-size");
 const partitions = positive(opts.partitions, "partitions");
-const policies = opts.policies.split(",").map((p) => {
-  if (!(p in POLICIES)) throw new Error(`unknown policy '${p}' (${Object.keys(POLICIES).join(", ")})`);
-  return p;
-});
+const policies = parsePolicies(opts.policies, POLICIES);
 
-function positive(text, name) {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got '${text}'`);
-  return n;
-}
-
-const workDir = mkdtempSync(join(tmpdir(), "samsa-bench-repl-"));
-const children = new Set();
 // The testkit kills its own brokers on exit; this removes what they leave behind.
-process.on("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-  rmSync(workDir, { recursive: true, force: true });
-});
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+const { workDir, children } = benchWorkspace("samsa-bench-repl-");
+
+/** `topics describe --json` answers with a JSON array. */
+const lastJsonLine = (stdout) => lastJson(stdout, { arrays: true });
+const cli = (args, { timeoutMs = CHILD_TIMEOUT_MS } = {}) => runNode(children, [CLI, ...args], { timeoutMs, label: `samsa ${args.slice(0, 3).join(" ")}` });
 
 // ------------------------------------------------------------------ helpers
-
-function clockTicks() {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** User + system CPU time of a process so far (Linux /proc), or NaN where unavailable. */
-function processCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return NaN;
-  }
-}
 
 /** Machine-wide steal share since `before` (Linux /proc/stat), or NaN where unavailable. */
 function cpuTimes() {
@@ -120,35 +89,6 @@ function machineLoad(before) {
     stealPct: Math.round((100 * (now.steal - before.steal)) / span),
     busyPct: Math.round(100 - (100 * (now.idle - before.idle)) / span),
   };
-}
-
-/** Runs a CLI child to completion (bounded), resolving with its stdout; rejects on a non-zero exit. */
-function cli(args, { timeoutMs = CHILD_TIMEOUT_MS } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    children.add(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`samsa ${args.slice(0, 3).join(" ")} exited with ${code ?? signal}\n${stderr}${stdout}`));
-    });
-  });
-}
-
-function lastJsonLine(stdout) {
-  const line = stdout.trim().split("\n").filter((l) => l.startsWith("{") || l.startsWith("[")).pop();
-  if (!line) throw new Error(`no JSON summary in output:\n${stdout}`);
-  return JSON.parse(line);
-}
-
-function round(n) {
-  return Math.round(n * 100) / 100;
 }
 
 /** Waits until every partition of the topic has a leader and all `replicas` in its ISR, so acks=all measures steady state. */
