@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ReadBufferPool, type LogConfig, type PartitionLog, type ReadResult } from "@samsa/storage";
-import { sizedBatch, splitBatches } from "./helpers/batches.js";
+import { RecordBatchView, iterateRecords } from "@samsa/protocol";
+import { LogCleaner, ReadBufferPool, type LogConfig, type PartitionLog, type ReadResult } from "@samsa/storage";
+import { buildBatch, sizedBatch, splitBatches } from "./helpers/batches.js";
 import { FaultyFileSystem, seededRandom } from "./helpers/faulty-fs.js";
 import { ManualClock, openLog, testConfig } from "./helpers/harness.js";
 
@@ -15,6 +16,8 @@ interface ModelBatch {
 type Op =
   | { t: "append"; batches: number; records: number; size: number }
   | { t: "burst"; count: number }
+  | { t: "keyed"; records: number; tombstone: boolean }
+  | { t: "compact"; withBurst: boolean; rollFirst: boolean }
   | { t: "read"; at: number; maxBytes: number }
   | { t: "roll" }
   | { t: "truncate"; at: number }
@@ -26,6 +29,8 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant("append" as const), batches: fc.integer({ min: 1, max: 3 }), records: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 0, max: 300 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("burst" as const), count: fc.integer({ min: 2, max: 6 }) }) },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant("keyed" as const), records: fc.integer({ min: 1, max: 3 }), tombstone: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("compact" as const), withBurst: fc.boolean(), rollFirst: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant("read" as const), at: fc.double({ min: 0, max: 1, noNaN: true }), maxBytes: fc.integer({ min: 1, max: 3000 }) }) },
   { weight: 1, arbitrary: fc.constant({ t: "roll" as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("truncate" as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
@@ -35,7 +40,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: "close" as const }) },
 );
 
-const durableConfig: LogConfig = testConfig({ segmentBytes: 4500, indexIntervalBytes: 300, segmentIndexBytes: 96 });
+// compact,delete: compaction ops and DeleteRecords both apply; tombstones outlive the run.
+const durableConfig: LogConfig = testConfig({ segmentBytes: 4500, indexIntervalBytes: 300, segmentIndexBytes: 96, cleanupPolicy: "compact,delete", deleteRetentionMs: 1e12 });
+/** Keys of "keyed" appends: few, so later records supersede earlier ones. */
+const COMPACTION_KEYS = ["a", "b", "c"];
 const relaxedConfig: LogConfig = { ...durableConfig, flushMessages: 4 };
 
 /** Read results a run keeps unreleased at most. */
@@ -70,6 +78,18 @@ class Harness {
     const parts: Buffer[] = [];
     for (let i = 0; i < batches; i++) parts.push(sizedBatch(records, size, this.seed++, 1_000 + this.seed));
     return Buffer.concat(parts);
+  }
+
+  /** A batch of records with keys from COMPACTION_KEYS; a tombstone (null value) now and then. */
+  keyedPayload(records: number, tombstone: boolean): Buffer {
+    const seed = this.seed++;
+    return buildBatch(
+      Array.from({ length: records }, (_, i) => ({
+        key: COMPACTION_KEYS[(seed + i * 3) % COMPACTION_KEYS.length]!,
+        value: tombstone && i === 0 ? null : `v${seed}-${i}`,
+        timestamp: 1_000 + seed,
+      })),
+    );
   }
 
   /** Model entries for an acknowledged append (its buffer now holds the assigned offsets). */
@@ -112,6 +132,15 @@ class Harness {
   }
 }
 
+/** Every record of `batches` by offset, with its key and value as text. */
+function recordsByOffset(batches: readonly ModelBatch[]): Map<number, { key: string | null; value: string | null }> {
+  const out = new Map<number, { key: string | null; value: string | null }>();
+  for (const b of batches) {
+    for (const r of iterateRecords(new RecordBatchView(b.bytes))) out.set(r.offset, { key: r.key?.toString() ?? null, value: r.value?.toString("latin1") ?? null });
+  }
+  return out;
+}
+
 function sameBatches(actual: ModelBatch[], expected: ModelBatch[]): void {
   expect(actual.map((b) => [b.base, b.last])).toEqual(expected.map((b) => [b.base, b.last]));
   for (let i = 0; i < expected.length; i++) expect(actual[i]!.bytes.equals(expected[i]!.bytes)).toBe(true);
@@ -138,6 +167,45 @@ async function run(config: LogConfig, ops: Op[], seed: number): Promise<void> {
         const payloads = Array.from({ length: op.count }, () => h.payload(1, 2, 50));
         await Promise.all(payloads.map((p) => h.log.appendAsLeader(p, h.epoch)));
         for (const p of payloads) h.accept(p);
+        break;
+      }
+      case "keyed": {
+        const bytes = h.keyedPayload(op.records, op.tombstone);
+        const info = await h.log.appendAsLeader(bytes, h.epoch);
+        expect(info.firstOffset).toBe(h.logEnd);
+        h.accept(bytes);
+        break;
+      }
+      case "compact": {
+        // Compaction (with appends running beside it, sometimes) keeps, at its
+        // offset, every record that is the latest of its key, every keyless
+        // record and everything in the active segment; it invents nothing.
+        if (op.rollFirst) {
+          // The records so far become compactable.
+          await h.log.forceRoll();
+          h.checkpointedRecoveryPoint = h.log.flushedOffset;
+        }
+        const before = recordsByOffset(h.visible());
+        const activeBase = h.log.segmentBaseOffsets().at(-1)!;
+        const burst = op.withBurst ? [h.keyedPayload(2, false), h.keyedPayload(1, false)] : [];
+        const cleaning = new LogCleaner().clean(h.log, h.clock.now);
+        const appended = Promise.all(burst.map((p) => h.log.appendAsLeader(p, h.epoch)));
+        await Promise.all([cleaning, appended]);
+        for (const p of burst) h.accept(p);
+        const expectedEnd = h.logEnd;
+        const after = await h.readAll();
+        const afterRecords = recordsByOffset(after);
+        const all = recordsByOffset(h.visible());
+        for (const [offset, record] of afterRecords) expect(all.get(offset), `record at ${offset}`).toEqual(record);
+        const latest = new Map<string, number>();
+        for (const [offset, record] of all) if (record.key !== null) latest.set(record.key, offset);
+        for (const [offset, record] of all) {
+          const mustStay = record.key === null || latest.get(record.key) === offset || offset >= activeBase || !before.has(offset);
+          if (mustStay) expect(afterRecords.get(offset), `record at ${offset} (${record.key})`).toEqual(record);
+        }
+        for (let i = 1; i < after.length; i++) expect(after[i]!.base).toBeGreaterThan(after[i - 1]!.last);
+        h.model = h.model.filter((b) => b.last < h.logStart).concat(after);
+        expect(h.logEnd).toBe(expectedEnd);
         break;
       }
       case "read": {
