@@ -18,7 +18,7 @@ import { ImageMetadataView } from "./metadata/image-metadata-view.js";
 import { lateControllerApi } from "./metadata/late-controller.js";
 import { importLegacyMetadata } from "./metadata/legacy-metadata.js";
 import { MetadataApplier } from "./metadata/metadata-applier.js";
-import { resolveClusterId, resolveQuorumSettings } from "./metadata/quorum-config.js";
+import { leaderImbalanceCheckIntervalMs, resolveClusterId, resolveQuorumSettings } from "./metadata/quorum-config.js";
 import { StartupGate } from "./metadata/startup-gate.js";
 import { registerQuorumMetrics } from "./quorum-metrics.js";
 import { TopicManager } from "./metadata/topic-manager.js";
@@ -248,6 +248,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       raft: quorum.raft,
       sessionTimeoutMs: config.values.get("broker.session.timeout.ms") as number,
       heartbeatIntervalMs: config.values.get("broker.heartbeat.interval.ms") as number,
+      leaderImbalanceCheckIntervalMs: leaderImbalanceCheckIntervalMs(config),
       controlledShutdownTimeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
       defaultPartitions: config.numPartitions,
       defaultReplicationFactor: config.defaultReplicationFactor,

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { leaderImbalanceCheckIntervalMs } from "../src/metadata/quorum-config.js";
 import { ConfigError, loadBrokerConfig, resolveTopicConfigs, validateTopicConfigs, InvalidTopicConfigError, ConfigSourceCode } from "@samsa/broker";
 
 function propertiesFile(text: string): string {
@@ -22,6 +23,13 @@ describe("loadBrokerConfig", () => {
     expect(c.socketRequestMaxBytes).toBe(100 * 1024 * 1024);
     expect(c.logRetentionMs).toBe(168 * 3_600_000);
     expect(c.autoCreateTopicsEnable).toBe(true);
+  });
+
+  it("turns auto.leader.rebalance.enable and leader.imbalance.check.interval.seconds into the controller's preferred-election interval", () => {
+    expect(leaderImbalanceCheckIntervalMs(loadBrokerConfig())).toBe(300_000);
+    expect(leaderImbalanceCheckIntervalMs(loadBrokerConfig({ overrides: ["leader.imbalance.check.interval.seconds=5"] }))).toBe(5_000);
+    expect(leaderImbalanceCheckIntervalMs(loadBrokerConfig({ overrides: ["auto.leader.rebalance.enable=false", "leader.imbalance.check.interval.seconds=5"] }))).toBe(0);
+    expect(() => loadBrokerConfig({ overrides: ["leader.imbalance.check.interval.seconds=0"] })).toThrow(/leader\.imbalance\.check\.interval\.seconds/);
   });
 
   it("reads a server.properties file with comments, separators and continuations", () => {

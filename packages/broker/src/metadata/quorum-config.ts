@@ -113,3 +113,13 @@ function findFreePort(host: string): Promise<number> {
     });
   });
 }
+
+/**
+ * How often the active controller elects preferred leaders where they are
+ * not leading: leader.imbalance.check.interval.seconds, or 0 (never) with
+ * auto.leader.rebalance.enable=false.
+ */
+export function leaderImbalanceCheckIntervalMs(config: BrokerConfig): number {
+  if (config.values.get("auto.leader.rebalance.enable") === false) return 0;
+  return (config.values.get("leader.imbalance.check.interval.seconds") as number) * 1000;
+}
