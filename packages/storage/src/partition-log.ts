@@ -85,6 +85,8 @@ export interface PartitionLogOptions {
   producerIdExpirationMs?: number;
   /** Bytes per group write (default MAX_GROUP_BYTES); tests make it small so appends overlap. */
   maxGroupBytes?: number;
+  /** Uniform in [0, 1): draws each segment's segment.jitter.ms share (default Math.random; tests inject a seeded one). */
+  random?: () => number;
 }
 
 /** What the log dir's checkpoints say about this partition when it is opened. */
@@ -185,6 +187,8 @@ export class PartitionLog {
   /** Bumped by every truncation so an fsync that raced with one does not advance flushedOffset. */
   private truncationCount = 0;
   private drainScheduled = false;
+  /** Each segment's segment.jitter.ms draw (see rollJitterMs). */
+  private readonly rollJitters = new WeakMap<LogSegment, number>();
   private failure: KafkaStorageError | undefined;
   private closed = false;
   private readonly listeners = new Set<AppendListener>();
@@ -488,7 +492,7 @@ export class PartitionLog {
           continue;
         }
         const active = this.active;
-        const segmentTooOld = active.hasAppends && now - active.rollBaseTimestampMs > this.configValue.segmentMs;
+        const segmentTooOld = active.hasAppends && now - active.rollBaseTimestampMs > this.configValue.segmentMs - this.rollJitterMs(active);
         if (segmentTooOld || !active.canAppend(group.bytes + append.records.length, info.lastOffset, this.configValue.segmentBytes)) {
           await issue();
           groups += 1;
@@ -648,6 +652,22 @@ export class PartitionLog {
       }
     }
     return changed;
+  }
+
+  /**
+   * This segment's roll jitter: drawn once per segment in [0,
+   * min(segment.jitter.ms, segment.ms)), as Kafka does, and kept until the
+   * segment rolls (a changed segment.jitter.ms applies to the next segment).
+   */
+  private rollJitterMs(segment: LogSegment): number {
+    const bound = Math.min(this.configValue.segmentJitterMs, this.configValue.segmentMs);
+    if (bound <= 0) return 0;
+    let jitter = this.rollJitters.get(segment);
+    if (jitter === undefined) {
+      jitter = Math.floor((this.options.random ?? Math.random)() * bound);
+      this.rollJitters.set(segment, jitter);
+    }
+    return jitter;
   }
 
   private flushDue(now: number): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, RecordListTooLargeError, RecordTooLargeError } from "@samsa/storage";
+import { CorruptRecordError, IndexCache, InvalidRecordError, OffsetOutOfRangeError, PartitionLog, RecordListTooLargeError, RecordTooLargeError, silentLogger } from "@samsa/storage";
 import { buildBatch, sizedBatch, splitBatches } from "./helpers/batches.js";
 import { FaultyFileSystem } from "./helpers/faulty-fs.js";
 import { ManualClock, openLog, testConfig } from "./helpers/harness.js";
@@ -87,6 +87,32 @@ describe("PartitionLog appends and reads", () => {
     // Inactive segments' index files are trimmed; the active one's stays preallocated.
     expect(fs.fileBytes("/data/t-0/00000000000000000000.index").length).toBe(0);
     expect(fs.fileBytes("/data/t-0/00000000000000000006.index").length).toBe(DEFAULT_INDEX_BYTES);
+  });
+
+  it("rolls up to segment.jitter.ms early, a draw per segment", async () => {
+    const fs = new FaultyFileSystem();
+    const clock = new ManualClock();
+    const draws = [0.5, 0.1];
+    const log = await PartitionLog.open(
+      { fs, dir: "/data/t-0", topic: "t", partition: 0, config: testConfig({ segmentMs: 60_000, segmentJitterMs: 20_000 }), clock, logger: silentLogger, indexCache: new IndexCache(1 << 20), random: () => draws.shift() ?? 0 },
+      { cleanShutdown: false },
+    );
+    await log.appendAsLeader(sizedBatch(1, 10), 0);
+    // First segment: jitter 10 s, so it rolls once older than 50 s.
+    clock.now += 49_000;
+    await log.appendAsLeader(sizedBatch(1, 10, 1), 0);
+    expect(log.segmentBaseOffsets()).toEqual([0]);
+    clock.now += 2_000;
+    await log.appendAsLeader(sizedBatch(1, 10, 2), 0);
+    expect(log.segmentBaseOffsets()).toEqual([0, 2]);
+    // Second segment: jitter 2 s, so 57 s is not yet old enough, 58.5 s is.
+    clock.now += 57_000;
+    await log.appendAsLeader(sizedBatch(1, 10, 3), 0);
+    expect(log.segmentBaseOffsets()).toEqual([0, 2]);
+    clock.now += 1_500;
+    await log.appendAsLeader(sizedBatch(1, 10, 4), 0);
+    expect(log.segmentBaseOffsets()).toEqual([0, 2, 4]);
+    await log.close();
   });
 
   it("indexes every index.interval.bytes and finds offsets through the index", async () => {

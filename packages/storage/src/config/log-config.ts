@@ -11,6 +11,8 @@ export interface LogConfig {
   segmentBytes: number;
   /** segment.ms: roll when the active segment is older than this. */
   segmentMs: number;
+  /** segment.jitter.ms: each segment rolls up to this much (at random) before segment.ms, so partitions do not all roll at once. */
+  segmentJitterMs: number;
   /** retention.ms: delete segments whose newest record is older; -1 keeps forever. */
   retentionMs: number;
   /** retention.bytes: delete oldest segments while the log is larger; -1 = unbounded. */
@@ -52,6 +54,7 @@ export const NEVER = Number.MAX_SAFE_INTEGER;
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   segmentBytes: GIB,
   segmentMs: 7 * DAY_MS,
+  segmentJitterMs: 0,
   retentionMs: 7 * DAY_MS,
   retentionBytes: -1,
   cleanupPolicy: "delete",
@@ -96,6 +99,7 @@ function requireInt(name: string, value: number, min: number, max = Number.MAX_S
 export function validateLogConfig(config: LogConfig): void {
   requireInt("segment.bytes", config.segmentBytes, MIN_SEGMENT_BYTES, 2 ** 31 - 1);
   requireInt("segment.ms", config.segmentMs, 1);
+  requireInt("segment.jitter.ms", config.segmentJitterMs, 0);
   requireInt("retention.ms", config.retentionMs, -1);
   requireInt("retention.bytes", config.retentionBytes, -1);
   if (!["delete", "compact", "compact,delete"].includes(config.cleanupPolicy)) {
@@ -122,6 +126,7 @@ export function validateLogConfig(config: LogConfig): void {
 export const LOG_CONFIG_NAMES: Readonly<Record<string, keyof LogConfig>> = Object.freeze({
   "segment.bytes": "segmentBytes",
   "segment.ms": "segmentMs",
+  "segment.jitter.ms": "segmentJitterMs",
   "retention.ms": "retentionMs",
   "retention.bytes": "retentionBytes",
   "cleanup.policy": "cleanupPolicy",
