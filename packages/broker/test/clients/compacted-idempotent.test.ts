@@ -2,18 +2,15 @@
 // superseded: the cleaner keeps that producer's latest batch as an empty batch
 // (as Kafka's does), kafkajs and kcat (librdkafka) consume past it, and the
 // producer goes on with its sequence after a broker restart.
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RecordBatchView } from "@samsa/protocol";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchField, RecordBatchView } from "@samsa/protocol";
 import { startBrokerProcess, type BrokerProcess } from "@samsa/testkit";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireExecutable, topicDirectories, topicName, withBrokerLog } from "./compat-checks.js";
+import { KCAT, requireExecutable, runKcat, topicDirectories, topicName, withBrokerLog } from "./compat-checks.js";
 
 const { Kafka, logLevel } = kafkajs;
-const KCAT = "/usr/bin/kcat";
-const KCAT_TIMEOUT_MS = 20_000;
 const COMPACTED_TIMEOUT_MS = 20_000;
 const CONSUME_TIMEOUT_MS = 20_000;
 const POLL_MS = 100;
@@ -27,9 +24,9 @@ function storedBatches(dataDir: string, topic: string): { baseOffset: number; la
   const out: ReturnType<typeof storedBatches> = [];
   for (const file of readdirSync(join(dataDir, dir)).filter((f) => f.endsWith(".log")).sort()) {
     const bytes = readFileSync(join(dataDir, dir, file));
-    for (let at = 0; at + 61 <= bytes.length; ) {
-      const size = bytes.readInt32BE(at + 8) + 12;
-      if (size < 61 || at + size > bytes.length) break;
+    for (let at = 0; at + BATCH_HEADER_BYTES <= bytes.length; ) {
+      const size = bytes.readInt32BE(at + BatchField.batchLength) + BATCH_LOG_OVERHEAD_BYTES;
+      if (size < BATCH_HEADER_BYTES || at + size > bytes.length) break;
       const view = new RecordBatchView(bytes.subarray(at, at + size));
       out.push({ baseOffset: view.baseOffset, lastOffset: view.lastOffset, recordsCount: view.recordsCount, producerId: view.producerId, baseSequence: view.baseSequence });
       at += size;
@@ -39,20 +36,8 @@ function storedBatches(dataDir: string, topic: string): { baseOffset: number; la
 }
 
 async function kcatConsume(bootstrap: string, topic: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, ["-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%o %k=%s\\n"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-10_000)));
-    const timer = setTimeout(() => child.kill("SIGKILL"), KCAT_TIMEOUT_MS);
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout.split("\n").filter((line) => line.length > 0));
-      else reject(new Error(`kcat ended with ${signal ?? `exit code ${code}`}\n${stderr}`));
-    });
-  });
+  const { stdout } = await runKcat(["-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%o %k=%s\\n"]);
+  return stdout.toString("utf8").split("\n").filter((line) => line.length > 0);
 }
 
 describe.sequential("compacted topic with an idempotent producer", () => {

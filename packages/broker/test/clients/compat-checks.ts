@@ -1,9 +1,36 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { startBrokerProcess, type BrokerProcess } from "@samsa/testkit";
 import { byPartition, PARTITION_COUNT, type ConsumedRecord, type TestRecord } from "./compat-records.js";
 
 export const PYTHON = "/usr/bin/python3";
+export const KCAT = "/usr/bin/kcat";
+const KCAT_TIMEOUT_MS = 20_000;
+
+export interface KcatRun {
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs kcat to completion (SIGKILL after KCAT_TIMEOUT_MS); rejects with its stderr on a non-zero exit. */
+export async function runKcat(args: string[], stdin?: Buffer): Promise<KcatRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KCAT, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-10_000)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), KCAT_TIMEOUT_MS);
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stdout: Buffer.concat(stdout), stderr });
+      else reject(new Error(`kcat ${args.join(" ")} ended with ${signal ?? `exit code ${code}`} (killed after ${KCAT_TIMEOUT_MS} ms if SIGKILL)\n${stderr}`));
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(stdin ?? Buffer.alloc(0));
+  });
+}
 
 /** Broker settings shared by the client tests: deleted topics leave the disk at once. */
 export async function startCompatBroker(): Promise<BrokerProcess> {

@@ -1,14 +1,15 @@
 // kcat (librdkafka) against a real broker process. kcat has no admin API, so
 // the topic is created and deleted with @samsa/client's Admin; everything else
 // (produce with -K/-H/-z, consume with -f, ListOffsets with -Q) is kcat itself.
-import { spawn } from "node:child_process";
 import { Admin, KafkaClient } from "@samsa/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrokerProcess } from "@samsa/testkit";
 import {
   comparePartitions,
   expectedOffsetForTimestamp,
+  KCAT,
   requireExecutable,
+  runKcat,
   startCompatBroker,
   topicDirectories,
   topicName,
@@ -17,9 +18,7 @@ import {
 } from "./compat-checks.js";
 import { byPartition, defaultBaseTimestamp, generateRecords, PARTITION_COUNT, type ConsumedRecord, type TestRecord } from "./compat-records.js";
 
-const KCAT = "/usr/bin/kcat";
 const CODECS = ["gzip", "snappy", "lz4", "zstd"] as const;
-const KCAT_TIMEOUT_MS = 20_000;
 /** Message and key delimiters: byte sequences asserted absent from every key and value. */
 const MESSAGE_DELIMITER = Buffer.from([0x1e, 0x1d, 0x1e, 0x1d, 0x1e]);
 const KEY_DELIMITER = Buffer.from([0x1f, 0x1c, 0x1f, 0x1c, 0x1f]);
@@ -27,29 +26,6 @@ const toKcatEscape = (delimiter: Buffer) => [...delimiter].map((b) => `\\x${b.to
 /** Slack for comparing librdkafka's create time with the test's clock around a kcat run. */
 const CLOCK_SLACK_MS = 50;
 
-interface KcatRun {
-  stdout: Buffer;
-  stderr: string;
-}
-
-async function runKcat(args: string[], stdin?: Buffer): Promise<KcatRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, args, { stdio: ["pipe", "pipe", "pipe"] });
-    const stdout: Buffer[] = [];
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-10_000)));
-    const timer = setTimeout(() => child.kill("SIGKILL"), KCAT_TIMEOUT_MS);
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ stdout: Buffer.concat(stdout), stderr });
-      else reject(new Error(`kcat ${args.join(" ")} ended with ${signal ?? `exit code ${code}`} (killed after ${KCAT_TIMEOUT_MS} ms if SIGKILL)\n${stderr}`));
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin ?? Buffer.alloc(0));
-  });
-}
 
 /**
  * kcat cannot send a null value together with empty values in one run (-Z

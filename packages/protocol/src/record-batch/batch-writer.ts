@@ -107,21 +107,40 @@ export function buildRecordBatch(input: RecordBatchInput): Buffer {
   if (input.control) attributes |= BatchAttribute.control;
 
   const batch = Buffer.allocUnsafe(BATCH_HEADER_BYTES + body.length);
-  writeInt64(batch, BatchField.baseOffset, input.baseOffset ?? 0);
-  batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD_BYTES, BatchField.batchLength);
-  batch.writeInt32BE(input.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, BatchField.partitionLeaderEpoch);
-  batch.writeInt8(CURRENT_MAGIC, BatchField.magic);
-  batch.writeInt16BE(attributes, BatchField.attributes);
-  batch.writeInt32BE(lastOffsetDelta, BatchField.lastOffsetDelta);
-  writeInt64(batch, BatchField.baseTimestamp, baseTimestamp);
-  writeInt64(batch, BatchField.maxTimestamp, maxTimestamp);
-  writeInt64(batch, BatchField.producerId, input.producerId ?? NO_PRODUCER_ID);
-  batch.writeInt16BE(input.producerEpoch ?? NO_PRODUCER_EPOCH, BatchField.producerEpoch);
-  batch.writeInt32BE(input.baseSequence ?? NO_SEQUENCE, BatchField.baseSequence);
-  batch.writeInt32BE(prepared.length, BatchField.recordsCount);
   body.copy(batch, BATCH_HEADER_BYTES);
-  new RecordBatchView(batch).writeCrc();
+  writeHeaderAndCrc(batch, {
+    baseOffset: input.baseOffset ?? 0,
+    partitionLeaderEpoch: input.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
+    attributes,
+    lastOffsetDelta,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: input.producerId ?? NO_PRODUCER_ID,
+    producerEpoch: input.producerEpoch ?? NO_PRODUCER_EPOCH,
+    baseSequence: input.baseSequence ?? NO_SEQUENCE,
+    recordsCount: prepared.length,
+  });
   return batch;
+}
+
+/** Fills the 61-byte header of `batch` (records already after it) and its CRC. */
+function writeHeaderAndCrc(
+  batch: Buffer,
+  h: { baseOffset: number; partitionLeaderEpoch: number; attributes: number; lastOffsetDelta: number; baseTimestamp: number; maxTimestamp: number; producerId: number; producerEpoch: number; baseSequence: number; recordsCount: number },
+): void {
+  writeInt64(batch, BatchField.baseOffset, h.baseOffset);
+  batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD_BYTES, BatchField.batchLength);
+  batch.writeInt32BE(h.partitionLeaderEpoch, BatchField.partitionLeaderEpoch);
+  batch.writeInt8(CURRENT_MAGIC, BatchField.magic);
+  batch.writeInt16BE(h.attributes, BatchField.attributes);
+  batch.writeInt32BE(h.lastOffsetDelta, BatchField.lastOffsetDelta);
+  writeInt64(batch, BatchField.baseTimestamp, h.baseTimestamp);
+  writeInt64(batch, BatchField.maxTimestamp, h.maxTimestamp);
+  writeInt64(batch, BatchField.producerId, h.producerId);
+  batch.writeInt16BE(h.producerEpoch, BatchField.producerEpoch);
+  batch.writeInt32BE(h.baseSequence, BatchField.baseSequence);
+  batch.writeInt32BE(h.recordsCount, BatchField.recordsCount);
+  new RecordBatchView(batch).writeCrc();
 }
 
 /** What an empty batch keeps of the batch it replaces. */
@@ -150,19 +169,7 @@ export function buildEmptyRecordBatch(input: EmptyRecordBatchInput): Buffer {
   if (input.logAppendTime) attributes |= BatchAttribute.logAppendTime;
   if (input.transactional) attributes |= BatchAttribute.transactional;
   const batch = Buffer.alloc(BATCH_HEADER_BYTES);
-  writeInt64(batch, BatchField.baseOffset, input.baseOffset);
-  batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD_BYTES, BatchField.batchLength);
-  batch.writeInt32BE(input.partitionLeaderEpoch, BatchField.partitionLeaderEpoch);
-  batch.writeInt8(CURRENT_MAGIC, BatchField.magic);
-  batch.writeInt16BE(attributes, BatchField.attributes);
-  batch.writeInt32BE(input.lastOffsetDelta, BatchField.lastOffsetDelta);
-  writeInt64(batch, BatchField.baseTimestamp, input.baseTimestamp);
-  writeInt64(batch, BatchField.maxTimestamp, input.maxTimestamp);
-  writeInt64(batch, BatchField.producerId, input.producerId);
-  batch.writeInt16BE(input.producerEpoch, BatchField.producerEpoch);
-  batch.writeInt32BE(input.baseSequence, BatchField.baseSequence);
-  batch.writeInt32BE(0, BatchField.recordsCount);
-  new RecordBatchView(batch).writeCrc();
+  writeHeaderAndCrc(batch, { ...input, attributes, recordsCount: 0 });
   return batch;
 }
 

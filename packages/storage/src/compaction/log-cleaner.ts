@@ -235,7 +235,6 @@ async function cleanSegment(
   const out: Buffer[] = [];
   let removed = 0;
   const sizeBefore = segment.sizeBytes;
-  let keptBytes = 0;
   await segment.scan(0, true, (header, bytes) => {
     const view = new RecordBatchView(bytes);
     if (view.isControl) {
@@ -285,7 +284,7 @@ async function cleanSegment(
     }
     return true;
   }, segment.sizeBytes);
-  for (const b of out) keptBytes += b.length;
+  const keptBytes = out.reduce((sum, b) => sum + b.length, 0);
   // Also changed when only empty batches of forgotten producers went (no record removed).
   return { bytes: out, removed, changed: keptBytes !== sizeBefore, sizeBefore };
 }
